@@ -1,0 +1,5 @@
+/**
+ * `@cellular/bus` (work in progress).
+ * @packageDocumentation
+ */
+export {};

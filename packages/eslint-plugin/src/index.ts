@@ -1,0 +1,5 @@
+/**
+ * `@cellular/eslint-plugin` (work in progress).
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * `@cellular/gateway` (work in progress).
+ * @packageDocumentation
+ */
+export {};

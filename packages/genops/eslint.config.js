@@ -1,0 +1,3 @@
+import { cellularConfig } from '@cellular/eslint-config';
+
+export default cellularConfig({ tsconfigRootDir: import.meta.dirname });

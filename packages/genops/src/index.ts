@@ -1,0 +1,5 @@
+/**
+ * `@cellular/genops` (work in progress).
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * `@cellular/sandbox` (work in progress).
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * `@cellular/testkit` (work in progress).
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * `@cellular/topology` (work in progress).
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * `@cellular/transport-nats` (work in progress).
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * `@cellular/transport-redis` (work in progress).
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * `@cellular/triggers` (work in progress).
+ * @packageDocumentation
+ */
+export {};
