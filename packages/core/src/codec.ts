@@ -53,10 +53,8 @@ export function decodeEnvelope(bytes: Uint8Array, codec: Codec = jsonCodec): Env
   const raw = codec.decode(bytes);
   const parsed = EnvelopeSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CellularError('VALIDATION', `Malformed envelope${issue ? ` at "${issue.path.join('.')}": ${issue.message}` : ''}`, {
-      cause: parsed.error,
-    });
+    const where = parsed.error.issues.map((i) => `"${i.path.join('.')}": ${i.message}`).join('; ');
+    throw new CellularError('VALIDATION', `Malformed envelope at ${where}`, { cause: parsed.error });
   }
-  return parsed.data;
+  return parsed.data as Envelope;
 }

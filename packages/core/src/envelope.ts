@@ -31,7 +31,8 @@ export const EnvelopeSchema = z.object({
   /** Sortable unique id; duplicates after redelivery keep the same id. */
   id: z.string().min(1),
   subject: z.string().min(1),
-  payload: z.unknown(),
+  /** Absent when the payload is `undefined` (JSON drops the key). */
+  payload: z.unknown().optional(),
   headers: z.record(z.string(), z.string()),
   /** Milliseconds since the epoch at publish. */
   timestamp: z.number().int().nonnegative(),

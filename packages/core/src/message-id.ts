@@ -1,49 +1,32 @@
 /**
- * Message ids are sortable and unique without coordination: 10 chars of millisecond time (Crockford
- * base32, like ULID), 6 chars of per-process randomness, 8 chars of a monotonic counter. Generating one
- * costs a string concat, not a crypto call, because the bus makes one per message.
+ * Message ids are sortable and unique without coordination: 10 base-32 digits of millisecond time,
+ * 6 of per-process randomness, 8 of a monotonic counter (24 chars, `0-9a-v`). Fixed width and one
+ * alphabet make string order equal creation order within a process. Generating one costs two native
+ * `toString(32)` calls, not a crypto call, because the bus makes one per message.
  */
-import { randomBytes } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-function encode(value: number, length: number): string {
-  let out = '';
-  let v = value;
-  for (let i = 0; i < length; i++) {
-    out = ALPHABET[v % 32]! + out;
-    v = Math.floor(v / 32);
-  }
-  return out;
-}
-
-const nodePart = (() => {
-  const bytes = randomBytes(6);
-  let s = '';
-  for (const b of bytes) s += ALPHABET[b % 32]!;
-  return s;
-})();
+const COUNTER_SPACE = 32 ** 8;
+const nodePart = randomInt(0, 32 ** 6).toString(32).padStart(6, '0');
 
 let lastMs = -1;
 let timePart = '';
-let counter = 0;
+let counter = randomInt(0, 32 ** 4);
 
 /**
  * A new message id: 24 chars, lexicographically sortable by creation time within a process and unique
- * across processes.
+ * across processes (48 bits of time, 30 bits of process randomness, a 40-bit counter).
  */
 export function newMessageId(now: number = Date.now()): string {
   if (now !== lastMs) {
     lastMs = now;
-    timePart = encode(now, 10);
+    timePart = now.toString(32).padStart(10, '0');
   }
-  counter = (counter + 1) % 0x10000000000; // 32^8
-  return timePart + nodePart + encode(counter, 8);
+  counter = counter + 1 === COUNTER_SPACE ? 0 : counter + 1;
+  return timePart + nodePart + counter.toString(32).padStart(8, '0');
 }
 
 /** The millisecond timestamp encoded in an id made by {@link newMessageId}. */
 export function messageIdTime(id: string): number {
-  let v = 0;
-  for (let i = 0; i < 10; i++) v = v * 32 + ALPHABET.indexOf(id[i] ?? '0');
-  return v;
+  return parseInt(id.slice(0, 10), 32);
 }
