@@ -14,10 +14,8 @@ const env = createEnvelope({ subject: 'bench.item', payload, headers: { tracepar
 function opsPerSec(fn: () => unknown, ms = 300): number {
   const end = performance.now() + ms;
   let n = 0;
-  let start = performance.now();
-  // warm-up
-  for (let i = 0; i < 10_000; i++) fn();
-  start = performance.now();
+  for (let i = 0; i < 10_000; i++) fn(); // warm-up
+  const start = performance.now();
   while (performance.now() < end) {
     for (let i = 0; i < 1000; i++) fn();
     n += 1000;
