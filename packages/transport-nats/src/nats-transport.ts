@@ -1,0 +1,607 @@
+/**
+ * The Cellular {@link Transport} on NATS: core NATS for publish/subscribe/request, JetStream for
+ * durable streams. Two choices shape it:
+ * - Requests and JetStream publish acks share ONE reply subscription and ONE timer (see
+ *   `internal/reply-mux.ts`) instead of the client's per-request inbox bookkeeping and timers.
+ * - Envelope metadata travels in NATS headers and the payload is the body, so the messages are
+ *   ordinary NATS messages any NATS tool can read, and JetStream deduplicates on the envelope id.
+ * Reconnects are the client's (subscriptions and consumers are restored by nats.js); this module adds
+ * a bound on what is buffered while disconnected, because nats.js would buffer without limit.
+ */
+import { connect, nuid, type NatsConnection, type NodeConnectionOptions, type Subscription } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  CellularError,
+  assertPattern,
+  assertSubject,
+  jsonCodec,
+  silentLogger,
+  subjectMatches,
+  type Codec,
+  type ConsumerConfig,
+  type DurableHandler,
+  type Envelope,
+  type Logger,
+  type MessageHandler,
+  type PublishAck,
+  type StreamConfig,
+  type Transport,
+  type TransportCapabilities,
+  type TransportRequestOptions,
+  type TransportStatus,
+  type TransportSubscribeOptions,
+  type TransportSubscription,
+} from '@cellular/core';
+import { MsgHdrsImpl, type Msg, type MsgHdrs } from '@nats-io/transport-node';
+import { ReplyMux } from './internal/reply-mux.js';
+import { decodeMessage, encodeMessage } from './internal/envelope-message.js';
+import { DEFAULTS, resolveConsumer, streamDiff, toJsStreamConfig } from './internal/jetstream-config.js';
+import { DurableConsumer } from './internal/durable-consumer.js';
+import { fromNatsError, isNotFound } from './internal/nats-errors.js';
+
+/** Options for {@link createNatsTransport}. */
+export interface NatsTransportOptions {
+  /** Server URL(s). Defaults to `process.env.NATS_URL`, else `nats://127.0.0.1:4222`. */
+  readonly servers?: string | readonly string[];
+  /** Connection name shown by the server (`nats server report connections`). Defaults to `cellular`. */
+  readonly name?: string;
+  /** Payload codec. Defaults to core's `jsonCodec`. */
+  readonly codec?: Codec;
+  /**
+   * Most publishes (core, requests and durable) accepted while disconnected; they are buffered by the
+   * client and sent on reconnect. Past the bound a publish throws BACKPRESSURE. Defaults to 10,000.
+   */
+  readonly maxPendingPublishes?: number;
+  /** Reconnect attempts before giving up and closing; `-1` retries forever. Defaults to -1. */
+  readonly maxReconnectAttempts?: number;
+  /** Milliseconds between reconnect attempts to the same server. Defaults to 1000 ms. */
+  readonly reconnectTimeWaitMs?: number;
+  /** Timeout of a durable publish's ack when the caller gives none. Defaults to 5000 ms. */
+  readonly durablePublishTimeoutMs?: number;
+  /** JetStream storage for streams this transport creates. Defaults to `file` (survives restarts). */
+  readonly storage?: 'file' | 'memory';
+  /** JetStream duplicate-detection window for streams this transport creates. Defaults to 120,000 ms. */
+  readonly duplicateWindowMs?: number;
+  /** Logger for events no caller can receive (handler errors, reconnects). Defaults to silent. */
+  readonly logger?: Logger;
+  /** Extra nats.js connection options (auth, TLS, ...), applied last. */
+  readonly connectionOptions?: Partial<NodeConnectionOptions>;
+}
+
+/** The NATS transport: core's {@link Transport} plus the live NATS connection for advanced use. */
+export interface NatsTransport extends Transport {
+  /** The underlying connection, once connected. */
+  readonly connection: NatsConnection | undefined;
+}
+
+const DEFAULT_URL = 'nats://127.0.0.1:4222';
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+const SUBJECT_CACHE_SIZE = 1024;
+
+interface StreamRoute {
+  readonly subjects: readonly string[];
+  readonly overflow: 'reject' | 'drop-oldest' | 'block';
+}
+
+interface JsPubAckWire {
+  stream?: string;
+  seq?: number;
+  duplicate?: boolean;
+  error?: { code?: number; err_code?: number; description?: string };
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Create a NATS transport. Nothing connects until `connect()`.
+ *
+ * @example
+ * ```ts
+ * const transport = createNatsTransport({ name: 'orders' });
+ * await transport.connect();
+ * transport.subscribe('orders.*', (env) => console.log(env.subject, env.payload));
+ * transport.publish(createEnvelope({ subject: 'orders.created', payload: { id: 1 } }));
+ * ```
+ */
+export function createNatsTransport(options: NatsTransportOptions = {}): NatsTransport {
+  return new NatsTransportImpl(options);
+}
+
+class NatsTransportImpl implements NatsTransport {
+  readonly name = 'nats';
+  readonly #opts: NatsTransportOptions;
+  readonly #codec: Codec;
+  readonly #logger: Logger;
+  readonly #maxPending: number;
+  readonly #listeners = new Set<(s: TransportStatus) => void>();
+  readonly #mux = new ReplyMux(`_INBOX.${nuid.next()}`);
+  readonly #validSubjects = new Set<string>();
+  readonly #routes = new Map<string, StreamRoute>();
+  readonly #subs = new Set<TransportSubscription>();
+  #status: TransportStatus = 'idle';
+  #nc: NatsConnection | undefined;
+  #js: JetStreamClient | undefined;
+  #jsm: Promise<JetStreamManager> | undefined;
+  #connecting: Promise<void> | undefined;
+  #pendingWhileDown = 0;
+  #inflight = 0;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: NatsTransportOptions) {
+    this.#opts = options;
+    this.#codec = options.codec ?? jsonCodec;
+    this.#logger = options.logger ?? silentLogger;
+    this.#maxPending = options.maxPendingPublishes ?? 10_000;
+  }
+
+  get status(): TransportStatus {
+    return this.#status;
+  }
+
+  get connection(): NatsConnection | undefined {
+    return this.#nc;
+  }
+
+  get capabilities(): TransportCapabilities {
+    return {
+      durability: this.#opts.storage === 'memory' ? 'process' : 'persistent',
+      pubsubDelivery: 'at-most-once',
+      ordering: 'per-publisher',
+      maxPayload: this.#nc?.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
+      wildcards: true,
+      queueGroups: true,
+      headers: true,
+      noResponders: true,
+      nackDelay: true,
+      deadLetter: true,
+    };
+  }
+
+  onStatusChange(listener: (status: TransportStatus) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #setStatus(s: TransportStatus): void {
+    if (this.#status === s || this.#status === 'closed') return;
+    this.#status = s;
+    for (const l of this.#listeners) {
+      try {
+        l(s);
+      } catch (e) {
+        this.#logger.warn('nats: status listener threw', { error: String(e) });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  connect(): Promise<void> {
+    if (this.#status === 'closed' || this.#status === 'draining') {
+      return Promise.reject(new CellularError('TRANSPORT_CLOSED', 'The NATS transport is closed', {}));
+    }
+    if (this.#nc !== undefined) return Promise.resolve();
+    this.#connecting ??= this.#doConnect();
+    return this.#connecting;
+  }
+
+  async #doConnect(): Promise<void> {
+    this.#setStatus('connecting');
+    const servers = this.#opts.servers ?? process.env.NATS_URL ?? DEFAULT_URL;
+    let nc: NatsConnection;
+    try {
+      nc = await connect({
+        servers: typeof servers === 'string' ? servers : [...servers],
+        name: this.#opts.name ?? 'cellular',
+        maxReconnectAttempts: this.#opts.maxReconnectAttempts ?? -1,
+        reconnectTimeWait: this.#opts.reconnectTimeWaitMs ?? 1000,
+        ...this.#opts.connectionOptions,
+      });
+    } catch (e) {
+      this.#connecting = undefined;
+      this.#status = 'idle';
+      throw new CellularError('TRANSPORT_ERROR', `Cannot connect to NATS at ${String(servers)}: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+        data: { servers: typeof servers === 'string' ? servers : [...servers] },
+      });
+    }
+    if (this.#status === 'closed') {
+      await nc.close();
+      throw new CellularError('TRANSPORT_CLOSED', 'The NATS transport was closed while connecting', {});
+    }
+    this.#nc = nc;
+    this.#js = jetstream(nc);
+    this.#mux.start(nc);
+    void this.#watchStatus(nc);
+    void nc.closed().then(() => {
+      this.#mux.rejectAll(new CellularError('TRANSPORT_CLOSED', 'The NATS connection closed', {}));
+      this.#setStatus('closed');
+    });
+    this.#setStatus('connected');
+  }
+
+  async #watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      switch (s.type) {
+        case 'disconnect':
+          this.#logger.warn('nats: disconnected', { server: s.server });
+          this.#setStatus('reconnecting');
+          break;
+        case 'reconnect':
+          this.#logger.info('nats: reconnected', { server: s.server });
+          this.#pendingWhileDown = 0;
+          if (this.#status === 'reconnecting') this.#setStatus('connected');
+          break;
+        case 'error':
+          this.#logger.error('nats: server error', { error: s.error.message });
+          break;
+        case 'slowConsumer':
+          this.#logger.warn('nats: slow consumer, messages dropped', { subject: s.sub.getSubject(), pending: s.pending });
+          break;
+        case 'reconnecting':
+        case 'update':
+        case 'ldm':
+        case 'ping':
+        case 'staleConnection':
+        case 'forceReconnect':
+        case 'close':
+          break;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#status === 'closed') return;
+    const nc = this.#nc;
+    this.#setStatus('closed');
+    this.#mux.rejectAll(new CellularError('TRANSPORT_CLOSED', 'The NATS transport was closed', {}));
+    for (const s of this.#subs) s.unsubscribe();
+    this.#subs.clear();
+    if (nc !== undefined && !nc.isClosed()) await nc.close();
+  }
+
+  async drain(): Promise<void> {
+    if (this.#status === 'closed') return;
+    const nc = this.#nc;
+    if (nc === undefined) {
+      await this.close();
+      return;
+    }
+    this.#setStatus('draining');
+    // Subscriptions first (stop intake, finish handlers, which may still publish replies), then the
+    // connection's own drain flushes what is buffered and closes.
+    await Promise.all([...this.#subs].map((s) => s.drain().catch(() => undefined)));
+    await this.#whenIdle();
+    try {
+      if (!nc.isClosed() && !nc.isDraining()) await nc.drain();
+    } finally {
+      this.#mux.rejectAll(new CellularError('TRANSPORT_CLOSED', 'The NATS transport was drained', {}));
+      this.#status = 'draining';
+      this.#setStatus('closed');
+    }
+  }
+
+  #whenIdle(): Promise<void> {
+    if (this.#inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #handlerDone = (): void => {
+    if (--this.#inflight === 0 && this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  };
+
+  /** The connection for an operation, or the reason there is none. */
+  #live(op: string): NatsConnection {
+    const nc = this.#nc;
+    if (this.#status === 'closed' || this.#status === 'draining') {
+      throw new CellularError('TRANSPORT_CLOSED', `Cannot ${op}: the NATS transport is ${this.#status}`, { data: { op } });
+    }
+    if (nc === undefined) {
+      throw new CellularError('TRANSPORT_ERROR', `Cannot ${op}: the NATS transport is not connected; call connect() first`, { data: { op } });
+    }
+    return nc;
+  }
+
+  #checkSubject(subject: string): void {
+    if (this.#validSubjects.has(subject)) return;
+    assertSubject(subject);
+    if (this.#validSubjects.size >= SUBJECT_CACHE_SIZE) this.#validSubjects.clear();
+    this.#validSubjects.add(subject);
+  }
+
+  #checkSize(data: Uint8Array, subject: string): void {
+    const max = this.#nc?.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+    if (data.length > max) {
+      throw new CellularError('PAYLOAD_TOO_LARGE', `Payload of ${data.length} bytes for "${subject}" exceeds the server's max_payload of ${max}`, {
+        data: { subject, size: data.length, maxPayload: max },
+      });
+    }
+  }
+
+  /** Count a publish made while disconnected against the bound. */
+  #admit(subject: string): void {
+    if (this.#status !== 'reconnecting') return;
+    if (this.#pendingWhileDown >= this.#maxPending) {
+      throw new CellularError(
+        'BACKPRESSURE',
+        `NATS is disconnected and ${this.#pendingWhileDown} publishes are already buffered (maxPendingPublishes); publish to "${subject}" refused`,
+        { data: { subject, pending: this.#pendingWhileDown, limit: this.#maxPending, status: this.#status } },
+      );
+    }
+    this.#pendingWhileDown++;
+  }
+
+  #rawPublish(nc: NatsConnection, subject: string, data: Uint8Array, headers: MsgHdrs, reply: string | undefined): void {
+    this.#admit(subject);
+    try {
+      if (reply === undefined) nc.publish(subject, data, { headers });
+      else nc.publish(subject, data, { headers, reply });
+    } catch (e) {
+      throw fromNatsError(e, `Publish to "${subject}"`);
+    }
+  }
+
+  // ---------------------------------------------------------------- core messaging
+
+  publish(envelope: Envelope): void {
+    const nc = this.#live('publish');
+    this.#checkSubject(envelope.subject);
+    const m = encodeMessage(envelope, this.#codec, false);
+    this.#checkSize(m.data, envelope.subject);
+    this.#rawPublish(nc, envelope.subject, m.data, m.headers, envelope.replyTo);
+  }
+
+  subscribe(pattern: string, handler: MessageHandler, options?: TransportSubscribeOptions): TransportSubscription {
+    const nc = this.#live('subscribe');
+    assertPattern(pattern);
+    const queue = options?.queue;
+    const codec = this.#codec;
+    const logger = this.#logger;
+    let subInflight = 0;
+    let subIdle: (() => void)[] = [];
+    const done = (): void => {
+      this.#handlerDone();
+      if (--subInflight === 0 && subIdle.length > 0) {
+        const w = subIdle;
+        subIdle = [];
+        for (const f of w) f();
+      }
+    };
+    const fail = (e: unknown): void => {
+      logger.error('nats: subscriber handler failed', { pattern, error: e instanceof Error ? e.message : String(e) });
+      done();
+    };
+    let sub: Subscription;
+    try {
+      sub = nc.subscribe(pattern, {
+        ...(queue === undefined ? {} : { queue }),
+        callback: (err, msg: Msg) => {
+          if (err !== null) {
+            logger.error('nats: subscription error', { pattern, error: err.message });
+            return;
+          }
+          let env: Envelope;
+          try {
+            env = decodeMessage(msg, codec, msg.reply);
+          } catch (e) {
+            logger.warn('nats: dropped a message that does not decode', { subject: msg.subject, error: String(e) });
+            return;
+          }
+          this.#inflight++;
+          subInflight++;
+          try {
+            const r = handler(env);
+            if (r instanceof Promise) r.then(done, fail);
+            else done();
+          } catch (e) {
+            fail(e);
+          }
+        },
+      });
+    } catch (e) {
+      throw fromNatsError(e, `Subscribe to "${pattern}"`);
+    }
+    const subs = this.#subs;
+    const closed = sub.closed.then(
+      () => undefined,
+      () => undefined,
+    );
+    const subscription: TransportSubscription = {
+      pattern,
+      queue,
+      closed,
+      unsubscribe(): void {
+        subs.delete(subscription);
+        try {
+          if (!sub.isClosed()) sub.unsubscribe();
+        } catch {
+          // connection already closed: nothing left to stop
+        }
+      },
+      async drain(): Promise<void> {
+        subs.delete(subscription);
+        try {
+          if (!sub.isClosed() && !sub.isDraining()) await sub.drain();
+        } catch {
+          // closed meanwhile
+        }
+        if (subInflight > 0) await new Promise<void>((resolve) => subIdle.push(resolve));
+      },
+    };
+    subs.add(subscription);
+    return subscription;
+  }
+
+  async request(envelope: Envelope, options: TransportRequestOptions): Promise<Envelope> {
+    const nc = this.#live('request');
+    this.#checkSubject(envelope.subject);
+    const m = encodeMessage(envelope, this.#codec, false);
+    this.#checkSize(m.data, envelope.subject);
+    const pending = this.#mux.register(options.timeout, envelope.subject, 'Request', options.signal);
+    try {
+      this.#rawPublish(nc, envelope.subject, m.data, m.headers, pending.replySubject);
+    } catch (e) {
+      pending.fail(e instanceof CellularError ? e : fromNatsError(e, `Request to "${envelope.subject}"`));
+    }
+    const reply = await pending.promise;
+    return decodeMessage(reply, this.#codec, undefined);
+  }
+
+  // ---------------------------------------------------------------- durable streams
+
+  #manager(): Promise<JetStreamManager> {
+    const nc = this.#live('use JetStream');
+    this.#jsm ??= jetstreamManager(nc).catch((e: unknown) => {
+      this.#jsm = undefined;
+      throw new CellularError('UNSUPPORTED', `JetStream is not available on this NATS server: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
+    });
+    return this.#jsm;
+  }
+
+  async ensureStream(config: StreamConfig): Promise<void> {
+    this.#live('ensureStream');
+    const desired = toJsStreamConfig(config, this.#opts.storage ?? 'file', this.#opts.duplicateWindowMs ?? DEFAULTS.duplicateWindowMs);
+    const jsm = await this.#manager();
+    const what = `ensureStream("${config.name}")`;
+    try {
+      let info;
+      try {
+        info = await jsm.streams.info(config.name);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+      if (info === undefined) {
+        try {
+          await jsm.streams.add(desired);
+        } catch (e) {
+          // Another process created it meanwhile: verify that one instead.
+          info = await jsm.streams.info(config.name).catch(() => {
+            throw e;
+          });
+        }
+      }
+      if (info !== undefined) {
+        const diff = streamDiff(info.config, desired);
+        if (diff.includes('storage')) {
+          throw new CellularError('CONFLICT', `${what}: the stream exists with ${info.config.storage} storage; storage cannot change`, {
+            data: { stream: config.name, fields: diff },
+          });
+        }
+        if (diff.length > 0) {
+          const { storage: _storage, name: _name, ...update } = desired;
+          await jsm.streams.update(config.name, { ...info.config, ...update });
+        }
+      }
+    } catch (e) {
+      throw fromNatsError(e, what, 'CONFLICT');
+    }
+    this.#routes.set(config.name, { subjects: [...config.subjects], overflow: config.overflow ?? 'reject' });
+  }
+
+  #overflowFor(subject: string): StreamRoute['overflow'] {
+    for (const r of this.#routes.values()) {
+      if (r.subjects.some((p) => subjectMatches(p, subject))) return r.overflow;
+    }
+    return 'reject';
+  }
+
+  /** Publish to JetStream through the reply mux and parse the ack. */
+  async #jsPublish(subject: string, data: Uint8Array, headers: MsgHdrs, timeoutMs: number): Promise<PublishAck> {
+    const nc = this.#live('publishDurable');
+    const deadline = Date.now() + timeoutMs;
+    let wait = 20;
+    for (;;) {
+      const pending = this.#mux.register(Math.max(1, deadline - Date.now()), subject, 'Durable publish');
+      try {
+        this.#rawPublish(nc, subject, data, headers, pending.replySubject);
+      } catch (e) {
+        pending.fail(e instanceof CellularError ? e : fromNatsError(e, `Durable publish to "${subject}"`));
+      }
+      let msg: Msg;
+      try {
+        msg = await pending.promise;
+      } catch (e) {
+        if (CellularError.is(e, 'NO_RESPONDERS')) {
+          throw new CellularError('NOT_FOUND', `No stream captures "${subject}" (or JetStream is disabled); call ensureStream first`, {
+            cause: e,
+            data: { subject },
+          });
+        }
+        throw e;
+      }
+      const ack = JSON.parse(decoder.decode(msg.data)) as JsPubAckWire;
+      if (ack.error === undefined && typeof ack.stream === 'string' && typeof ack.seq === 'number') {
+        return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate === true };
+      }
+      const description = ack.error?.description ?? 'invalid JetStream ack';
+      const full = /maximum (messages|bytes)|resource limits exceeded/i.test(description);
+      if (full && this.#overflowFor(subject) === 'block' && Date.now() + wait < deadline) {
+        await new Promise((r) => setTimeout(r, wait));
+        wait = Math.min(wait * 2, 500);
+        continue;
+      }
+      if (full) {
+        throw new CellularError('BACKPRESSURE', `Stream is full; durable publish to "${subject}" refused: ${description}`, {
+          data: { subject, apiCode: ack.error?.err_code },
+        });
+      }
+      throw new CellularError('TRANSPORT_ERROR', `Durable publish to "${subject}" failed: ${description}`, {
+        data: { subject, apiCode: ack.error?.err_code },
+      });
+    }
+  }
+
+  async publishDurable(envelope: Envelope, options?: { readonly timeout?: number }): Promise<PublishAck> {
+    this.#live('publishDurable');
+    this.#checkSubject(envelope.subject);
+    const m = encodeMessage(envelope, this.#codec, true);
+    this.#checkSize(m.data, envelope.subject);
+    return this.#jsPublish(envelope.subject, m.data, m.headers, options?.timeout ?? this.#opts.durablePublishTimeoutMs ?? 5000);
+  }
+
+  consume(config: ConsumerConfig, handler: DurableHandler): TransportSubscription {
+    this.#live('consume');
+    const resolved = resolveConsumer(config);
+    const js = this.#js;
+    if (js === undefined) throw new CellularError('TRANSPORT_ERROR', 'Cannot consume: not connected', {});
+    const consumer = new DurableConsumer(
+      {
+        js,
+        jsm: () => this.#manager(),
+        codec: this.#codec,
+        logger: this.#logger,
+        deadLetter: (msg, subject, extra) => this.#deadLetter(msg, subject, extra),
+      },
+      resolved,
+      handler,
+    );
+    this.#subs.add(consumer);
+    void consumer.closed.then(() => this.#subs.delete(consumer));
+    return consumer;
+  }
+
+  /**
+   * Move a message to its dead-letter subject: the original body and headers (so the envelope id is
+   * kept) plus the reason headers. Durable when a stream captures the subject; otherwise a core
+   * publish (at-most-once), with a warning.
+   */
+  async #deadLetter(msg: JsMsg, subject: string, extra: Record<string, string>): Promise<void> {
+    const rec: Record<string, string[]> = {};
+    if (msg.headers !== undefined) for (const [k, v] of msg.headers) rec[k] = [...v];
+    for (const k in extra) rec[k] = [extra[k]!];
+    const headers = MsgHdrsImpl.fromRecord(rec);
+    try {
+      await this.#jsPublish(subject, msg.data, headers, this.#opts.durablePublishTimeoutMs ?? 5000);
+    } catch (e) {
+      if (!CellularError.is(e, 'NOT_FOUND')) throw e;
+      this.#logger.warn('nats: no stream captures the dead-letter subject; dead letter sent as a core message', { subject });
+      this.#rawPublish(this.#live('dead-letter'), subject, msg.data, headers, undefined);
+    }
+  }
+}
