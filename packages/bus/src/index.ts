@@ -1,5 +1,10 @@
 /**
- * `@cellular/bus` (work in progress).
+ * `@cellular/bus`: the typed bus cells talk through, the in-memory transport, and the cell host.
  * @packageDocumentation
  */
-export {};
+export { createBus } from './bus.js';
+export type { Bus, BusErrorInfo, BusOptions, BusStats } from './bus.js';
+export { createMemoryTransport, MemoryTransport } from './memory-transport.js';
+export type { MemoryTransportOptions } from './memory-transport.js';
+export { createTelemetry } from './telemetry.js';
+export type { BusTelemetry, TelemetryOptions } from './telemetry.js';

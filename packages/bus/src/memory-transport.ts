@@ -1,0 +1,519 @@
+/**
+ * The in-memory transport: core's `Transport` inside one process, fast enough that no cell is ever
+ * tempted to call another directly. Three choices make it fast:
+ * - subscriptions live in a token trie with a per-subject match cache ({@link SubjectTrie}), so a
+ *   publish costs one Map lookup for a subject seen before and O(subject depth) otherwise, however many
+ *   subscriptions exist;
+ * - deliveries are batched: a publish appends (match, envelope) to a queue and one microtask delivers
+ *   the whole batch, so publishing never runs handlers re-entrantly and costs no promise per message;
+ * - request/reply is multiplexed over one inbox subject with a correlation id per request, and all
+ *   request timeouts share one timer armed for the earliest deadline (no timer per request).
+ * Durable streams are delegated to {@link MemoryStreams}.
+ */
+import { assertPattern, assertSubject, CellularError, silentLogger, systemClock, toCellularError } from '@cellular/core';
+import type {
+  Clock,
+  ConsumerConfig,
+  DurableHandler,
+  Envelope,
+  Logger,
+  MessageHandler,
+  PublishAck,
+  StreamConfig,
+  Transport,
+  TransportCapabilities,
+  TransportRequestOptions,
+  TransportStatus,
+  TransportSubscribeOptions,
+  TransportSubscription,
+} from '@cellular/core';
+import { BusEnvelope } from './internal/bus-envelope.js';
+import { MemoryStreams } from './internal/memory-streams.js';
+import { SubjectTrie, type MatchResult } from './internal/subject-trie.js';
+
+/** Options for {@link createMemoryTransport}. */
+export interface MemoryTransportOptions {
+  /** Clock for request deadlines and stream timing. Defaults to the system clock. */
+  readonly clock?: Clock;
+  /** Where handler failures are logged when no `onError` is given. Defaults to a silent logger. */
+  readonly logger?: Logger;
+  /**
+   * Called when a subscription handler throws or rejects. The transport never rethrows: a handler's
+   * failure is the subscriber's problem. Defaults to logging at error level.
+   */
+  readonly onError?: (error: CellularError, info: { readonly subject: string | undefined; readonly pattern: string }) => void;
+  /**
+   * Journal that makes durable streams survive a process restart (see the journal in this package).
+   * Without one, `capabilities.durability` is `'process'`.
+   */
+  readonly journal?: unknown;
+  /** Most distinct subjects whose subscription match is cached. Defaults to 4096. */
+  readonly matchCacheSize?: number;
+}
+
+/** A request waiting for its reply. */
+interface PendingRequest {
+  readonly resolve: (envelope: Envelope) => void;
+  readonly reject: (error: CellularError) => void;
+  readonly deadline: number;
+  readonly subject: string;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+const EMPTY_MATCH_DRAINED = Promise.resolve();
+
+let transportSeq = 0;
+let subscriptionSeq = 0;
+
+function closedError(op: string): CellularError {
+  return new CellularError('TRANSPORT_CLOSED', `The memory transport is closed; cannot ${op}`, { data: { transport: 'memory', op } });
+}
+
+/** A callback subscription on the memory transport. */
+class MemorySubscription implements TransportSubscription {
+  /** `active`: receives; `draining`: finishes queued messages only; `closed`: done. */
+  state: 'active' | 'draining' | 'closed' = 'active';
+  inflight = 0;
+  private closedPromise: Promise<void> | undefined;
+  private resolveClosed: (() => void) | undefined;
+  private idleWaiters: (() => void)[] | undefined;
+  /** Creation order: subscribers of one message are called in subscription order. */
+  readonly order = ++subscriptionSeq;
+
+  constructor(
+    readonly pattern: string,
+    readonly queue: string | undefined,
+    private readonly handler: MessageHandler,
+    private readonly transport: MemoryTransport,
+  ) {}
+
+  get closed(): Promise<void> {
+    if (this.closedPromise === undefined) {
+      if (this.state === 'closed') this.closedPromise = EMPTY_MATCH_DRAINED;
+      else this.closedPromise = new Promise<void>((resolve) => (this.resolveClosed = resolve));
+    }
+    return this.closedPromise;
+  }
+
+  /** Run the handler; exceptions and rejections are reported, never thrown. */
+  deliver(envelope: Envelope): void {
+    let result: void | Promise<void>;
+    try {
+      result = this.handler(envelope);
+    } catch (e) {
+      this.transport.report(e, envelope.subject, this.pattern);
+      return;
+    }
+    if (result !== undefined && typeof (result as { then?: unknown }).then === 'function') {
+      this.inflight++;
+      result.then(this.settled, this.failed);
+    }
+  }
+
+  private readonly settled = (): void => {
+    if (--this.inflight === 0 && this.idleWaiters !== undefined) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = undefined;
+      for (const w of waiters) w();
+    }
+  };
+
+  private readonly failed = (error: unknown): void => {
+    this.transport.report(error, undefined, this.pattern);
+    this.settled();
+  };
+
+  /** Resolves when no handler call is in flight. */
+  idle(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => (this.idleWaiters ??= []).push(resolve));
+  }
+
+  unsubscribe(): void {
+    if (this.state === 'closed') return;
+    this.transport.removeSubscription(this);
+    this.finish();
+  }
+
+  async drain(): Promise<void> {
+    if (this.state === 'closed') return;
+    if (this.state === 'active') {
+      this.state = 'draining';
+      this.transport.removeSubscription(this);
+      await this.transport.flushed();
+    }
+    await this.idle();
+    this.finish();
+  }
+
+  /** Mark closed and resolve `closed`. */
+  finish(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.resolveClosed?.();
+    this.closedPromise ??= EMPTY_MATCH_DRAINED;
+  }
+}
+
+/** The in-memory transport. Create it with {@link createMemoryTransport}. */
+export class MemoryTransport implements Transport {
+  /** Always `memory`. */
+  readonly name = 'memory';
+  readonly capabilities: TransportCapabilities;
+  private currentStatus: TransportStatus = 'connected';
+  private readonly trie: SubjectTrie<MemorySubscription>;
+  private readonly subscriptions = new Set<MemorySubscription>();
+  private readonly streams: MemoryStreams;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly onError: MemoryTransportOptions['onError'];
+  private readonly listeners = new Set<(status: TransportStatus) => void>();
+
+  // Delivery batch: parallel arrays of (match, envelope), flushed in one microtask.
+  private queueMatches: MatchResult<MemorySubscription>[] = [];
+  private queueEnvelopes: Envelope[] = [];
+  private flushScheduled = false;
+  private flushWaiters: (() => void)[] | undefined;
+
+  // Request/reply: one inbox, one timer.
+  private readonly inbox: string;
+  private readonly pending = new Map<string, PendingRequest>();
+  private requestSeq = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDeadline = Infinity;
+  private drainPromise: Promise<void> | undefined;
+
+  constructor(options: MemoryTransportOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.onError = options.onError;
+    this.trie = new SubjectTrie(options.matchCacheSize ?? 4096);
+    this.inbox = `_INBOX.memory${String(++transportSeq)}_${process.pid.toString(36)}`;
+    this.capabilities = Object.freeze({
+      durability: options.journal === undefined ? 'process' : 'persistent',
+      pubsubDelivery: 'at-most-once',
+      ordering: 'per-publisher',
+      maxPayload: Infinity,
+      wildcards: true,
+      queueGroups: true,
+      headers: true,
+      noResponders: true,
+      nackDelay: true,
+      deadLetter: true,
+    } satisfies TransportCapabilities);
+    const streamOptions: ConstructorParameters<typeof MemoryStreams>[0] = {
+      publishCore: (envelope) => {
+        this.publish(envelope);
+      },
+      clock: this.clock,
+      logger: this.logger,
+      ...(options.journal === undefined ? {} : { journal: options.journal }),
+    };
+    this.streams = new MemoryStreams(streamOptions);
+  }
+
+  get status(): TransportStatus {
+    return this.currentStatus;
+  }
+
+  /** Number of live subscriptions (for stats and tests). */
+  get subscriptionCount(): number {
+    return this.trie.size;
+  }
+
+  /** Number of requests waiting for a reply. */
+  get pendingRequests(): number {
+    return this.pending.size;
+  }
+
+  /** Messages accepted but not yet handed to subscribers. */
+  get queueDepth(): number {
+    return this.queueEnvelopes.length;
+  }
+
+  connect(): Promise<void> {
+    if (this.currentStatus === 'closed') return Promise.reject(closedError('connect'));
+    return Promise.resolve();
+  }
+
+  onStatusChange(listener: (status: TransportStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private setStatus(status: TransportStatus): void {
+    if (this.currentStatus === status) return;
+    this.currentStatus = status;
+    for (const l of this.listeners) {
+      try {
+        l(status);
+      } catch (e) {
+        this.logger.warn('transport status listener threw', { error: String(e) });
+      }
+    }
+  }
+
+  /** Report a handler failure to `onError` (or the logger); never throws. */
+  report(error: unknown, subject: string | undefined, pattern: string): void {
+    const err = toCellularError(error);
+    try {
+      if (this.onError) this.onError(err, { subject, pattern });
+      else this.logger.error('subscription handler failed', { subject, pattern, code: err.code, error: err.message });
+    } catch {
+      // An error hook that throws must not take the transport down either.
+    }
+  }
+
+  private match(subject: string): MatchResult<MemorySubscription> {
+    return this.trie.cached(subject) ?? (assertSubject(subject), this.trie.match(subject));
+  }
+
+  publish(envelope: Envelope): void {
+    const status = this.currentStatus;
+    if (status !== 'connected' && status !== 'draining') throw closedError('publish');
+    const subject = envelope.subject;
+    if (subject === this.inbox) {
+      this.settleReply(envelope);
+      return;
+    }
+    const m = this.match(subject);
+    if (m.empty || status === 'draining') return;
+    this.enqueue(m, envelope);
+  }
+
+  private enqueue(m: MatchResult<MemorySubscription>, envelope: Envelope): void {
+    this.queueMatches.push(m);
+    this.queueEnvelopes.push(envelope);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    const matches = this.queueMatches;
+    const envelopes = this.queueEnvelopes;
+    // Handlers may publish while we deliver: those land at the end of the same arrays and are
+    // delivered in this same pass.
+    for (let i = 0; i < envelopes.length; i++) {
+      const m = matches[i]!;
+      const env = envelopes[i]!;
+      const plain = m.plain;
+      for (let j = 0; j < plain.length; j++) {
+        const s = plain[j]!;
+        if (s.state !== 'closed') s.deliver(env);
+      }
+      const groups = m.groups;
+      for (let g = 0; g < groups.length; g++) {
+        const group = groups[g]!;
+        const members = group.members;
+        // Round robin over members still open; skip closed ones.
+        for (let k = 0; k < members.length; k++) {
+          const idx = group.next++ % members.length;
+          const s = members[idx]!;
+          if (s.state !== 'closed') {
+            s.deliver(env);
+            break;
+          }
+        }
+      }
+    }
+    this.queueMatches = [];
+    this.queueEnvelopes = [];
+    this.flushScheduled = false;
+    const waiters = this.flushWaiters;
+    if (waiters !== undefined) {
+      this.flushWaiters = undefined;
+      for (const w of waiters) w();
+    }
+  };
+
+  /** Resolves once every message accepted so far has been handed to its subscribers. */
+  flushed(): Promise<void> {
+    if (!this.flushScheduled) return Promise.resolve();
+    return new Promise<void>((resolve) => (this.flushWaiters ??= []).push(resolve));
+  }
+
+  subscribe(pattern: string, handler: MessageHandler, options?: TransportSubscribeOptions): TransportSubscription {
+    if (this.currentStatus !== 'connected') throw closedError('subscribe');
+    assertPattern(pattern);
+    const queue = options?.queue;
+    if (queue !== undefined && (typeof queue !== 'string' || queue.length === 0)) {
+      throw new CellularError('INVALID_CONFIG', 'A queue group name must be a non-empty string', { data: { queue } });
+    }
+    const sub = new MemorySubscription(pattern, queue, handler, this);
+    this.trie.insert(pattern, sub);
+    this.subscriptions.add(sub);
+    return sub;
+  }
+
+  /** Internal: take a subscription out of the index. */
+  removeSubscription(sub: MemorySubscription): void {
+    if (this.subscriptions.delete(sub)) this.trie.remove(sub.pattern, sub);
+  }
+
+  request(envelope: Envelope, options: TransportRequestOptions): Promise<Envelope> {
+    if (this.currentStatus !== 'connected') return Promise.reject(closedError('request'));
+    const signal = options.signal;
+    if (signal?.aborted === true) return Promise.reject(cancelled(envelope.subject, signal));
+    const timeout = options.timeout;
+    if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+      return Promise.reject(
+        new CellularError('INVALID_CONFIG', `Request timeout must be a non-negative number of ms, got ${String(timeout)}`, {
+          data: { timeout },
+        }),
+      );
+    }
+    const subject = envelope.subject;
+    let m: MatchResult<MemorySubscription>;
+    try {
+      m = this.match(subject);
+    } catch (e) {
+      return Promise.reject(toCellularError(e, 'INVALID_SUBJECT'));
+    }
+    if (m.empty) {
+      return Promise.reject(new CellularError('NO_RESPONDERS', `No responders for "${subject}"`, { data: { subject } }));
+    }
+    const correlationId = (++this.requestSeq).toString(36);
+    let req: Envelope;
+    if (envelope instanceof BusEnvelope) {
+      req = envelope;
+      req.replyTo = this.inbox;
+      req.correlationId = correlationId;
+    } else {
+      req = { ...envelope, replyTo: this.inbox, correlationId };
+    }
+    const deadline = this.clock.now() + timeout;
+    return new Promise<Envelope>((resolve, reject) => {
+      const p: PendingRequest = { resolve, reject, deadline, subject, signal: undefined, onAbort: undefined };
+      if (signal !== undefined) {
+        p.signal = signal;
+        p.onAbort = () => {
+          if (this.pending.delete(correlationId)) reject(cancelled(subject, signal));
+        };
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      if (this.pending.size === 0) this.timer?.ref();
+      this.pending.set(correlationId, p);
+      if (deadline < this.timerDeadline) this.armTimer(deadline);
+      this.enqueue(m, req);
+    });
+  }
+
+  private settleReply(envelope: Envelope): void {
+    const id = envelope.correlationId;
+    if (id === undefined) return;
+    const p = this.pending.get(id);
+    if (p === undefined) return; // late or duplicate reply: at most one reply wins
+    this.pending.delete(id);
+    if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
+    if (this.pending.size === 0) this.timer?.unref();
+    p.resolve(envelope);
+  }
+
+  private armTimer(deadline: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerDeadline = deadline;
+    if (deadline === Infinity) {
+      this.timer = undefined;
+      return;
+    }
+    this.timer = setTimeout(this.expire, Math.max(0, deadline - this.clock.now()));
+  }
+
+  /** The one timer: time out every expired request, then re-arm for the earliest remaining deadline. */
+  private readonly expire = (): void => {
+    this.timer = undefined;
+    this.timerDeadline = Infinity;
+    const now = this.clock.now();
+    let next = Infinity;
+    for (const [id, p] of this.pending) {
+      if (p.deadline <= now) {
+        this.pending.delete(id);
+        if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
+        p.reject(
+          new CellularError('TIMEOUT', `Request to "${p.subject}" timed out`, { data: { subject: p.subject } }),
+        );
+      } else if (p.deadline < next) next = p.deadline;
+    }
+    if (next !== Infinity) this.armTimer(next);
+  };
+
+  ensureStream(config: StreamConfig): Promise<void> {
+    if (this.currentStatus !== 'connected') return Promise.reject(closedError('ensureStream'));
+    return this.streams.ensureStream(config);
+  }
+
+  publishDurable(envelope: Envelope, options?: { readonly timeout?: number }): Promise<PublishAck> {
+    if (this.currentStatus !== 'connected' && this.currentStatus !== 'draining') {
+      return Promise.reject(closedError('publishDurable'));
+    }
+    const plain = envelope instanceof BusEnvelope ? envelope.toJSON() : envelope;
+    return this.streams.publishDurable(plain, options);
+  }
+
+  consume(config: ConsumerConfig, handler: DurableHandler): TransportSubscription {
+    if (this.currentStatus !== 'connected') throw closedError('consume');
+    return this.streams.consume(config, handler);
+  }
+
+  drain(): Promise<void> {
+    if (this.currentStatus === 'closed') return Promise.resolve();
+    return (this.drainPromise ??= this.runDrain());
+  }
+
+  private async runDrain(): Promise<void> {
+    this.setStatus('draining');
+    // Deliver what was accepted, then let every subscription finish its in-flight handlers (their
+    // replies still reach pending requests: the inbox bypasses the index).
+    await this.flushed();
+    await Promise.all([...this.subscriptions].map((s) => s.drain()));
+    await this.streams.drain();
+    await this.flushed();
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.currentStatus === 'closed') return;
+    this.setStatus('closed');
+    for (const s of this.subscriptions) s.finish();
+    this.subscriptions.clear();
+    this.queueMatches = [];
+    this.queueEnvelopes = [];
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) {
+      if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
+      p.reject(closedError('wait for a reply'));
+    }
+    const waiters = this.flushWaiters;
+    this.flushWaiters = undefined;
+    if (waiters) for (const w of waiters) w();
+    this.flushScheduled = false;
+    await this.streams.close();
+  }
+}
+
+function cancelled(subject: string, signal: AbortSignal): CellularError {
+  return new CellularError('CANCELLED', `Request to "${subject}" was cancelled`, {
+    data: { subject },
+    cause: signal.reason,
+  });
+}
+
+/**
+ * Create an in-memory transport.
+ *
+ * @example
+ * ```ts
+ * const transport = createMemoryTransport();
+ * const sub = transport.subscribe('orders.*', (env) => console.log(env.subject));
+ * transport.publish(createEnvelope({ subject: 'orders.placed', payload: { id: 1 } }));
+ * ```
+ */
+export function createMemoryTransport(options: MemoryTransportOptions = {}): MemoryTransport {
+  return new MemoryTransport(options);
+}
