@@ -6,7 +6,8 @@
  *   subscriptions exist;
  * - deliveries are batched: a publish appends (match, envelope) to a queue and one microtask delivers
  *   the whole batch, so publishing never runs handlers re-entrantly and costs no promise per message;
- * - request/reply is multiplexed over one inbox subject with a correlation id per request, and all
+ * - request/reply is multiplexed over one inbox (no subscription per request: a reply subject under the
+ *   inbox prefix is recognised by a string compare and resolves its pending entry directly), and all
  *   request timeouts share one timer armed for the earliest deadline (no timer per request).
  * Durable streams are delegated to {@link MemoryStreams}.
  */
@@ -177,7 +178,7 @@ export class MemoryTransport implements Transport {
   private flushWaiters: (() => void)[] | undefined;
 
   // Request/reply: one inbox, one timer.
-  private readonly inbox: string;
+  private readonly inboxPrefix: string;
   private readonly pending = new Map<string, PendingRequest>();
   private requestSeq = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -189,7 +190,7 @@ export class MemoryTransport implements Transport {
     this.logger = options.logger ?? silentLogger;
     this.onError = options.onError;
     this.trie = new SubjectTrie(options.matchCacheSize ?? 4096);
-    this.inbox = `_INBOX.memory${String(++transportSeq)}_${process.pid.toString(36)}`;
+    this.inboxPrefix = `_INBOX.memory${String(++transportSeq)}_${process.pid.toString(36)}.`;
     this.capabilities = Object.freeze({
       durability: options.journal === undefined ? 'process' : 'persistent',
       pubsubDelivery: 'at-most-once',
@@ -273,8 +274,9 @@ export class MemoryTransport implements Transport {
     const status = this.currentStatus;
     if (status !== 'connected' && status !== 'draining') throw closedError('publish');
     const subject = envelope.subject;
-    if (subject === this.inbox) {
-      this.settleReply(envelope);
+    // Replies go to `<inbox>.<n>`; `_` (95) is rare as a first character, so other subjects pay one compare.
+    if (subject.charCodeAt(0) === 95 && subject.startsWith(this.inboxPrefix)) {
+      this.settleReply(subject, envelope);
       return;
     }
     const m = this.match(subject);
@@ -375,14 +377,18 @@ export class MemoryTransport implements Transport {
     if (m.empty) {
       return Promise.reject(new CellularError('NO_RESPONDERS', `No responders for "${subject}"`, { data: { subject } }));
     }
-    const correlationId = (++this.requestSeq).toString(36);
+    // One inbox per transport; each request gets its own reply subject under it, so the caller's
+    // correlation id (if any) travels unchanged and the pending map is keyed by reply subject.
+    const seq = (++this.requestSeq).toString(36);
+    const replyTo = this.inboxPrefix + seq;
+    const correlationId = envelope.correlationId ?? seq;
     let req: Envelope;
     if (envelope instanceof BusEnvelope) {
       req = envelope;
-      req.replyTo = this.inbox;
+      req.replyTo = replyTo;
       req.correlationId = correlationId;
     } else {
-      req = { ...envelope, replyTo: this.inbox, correlationId };
+      req = { ...envelope, replyTo, correlationId };
     }
     const deadline = this.clock.now() + timeout;
     return new Promise<Envelope>((resolve, reject) => {
@@ -390,23 +396,21 @@ export class MemoryTransport implements Transport {
       if (signal !== undefined) {
         p.signal = signal;
         p.onAbort = () => {
-          if (this.pending.delete(correlationId)) reject(cancelled(subject, signal));
+          if (this.pending.delete(replyTo)) reject(cancelled(subject, signal));
         };
         signal.addEventListener('abort', p.onAbort, { once: true });
       }
       if (this.pending.size === 0) this.timer?.ref();
-      this.pending.set(correlationId, p);
+      this.pending.set(replyTo, p);
       if (deadline < this.timerDeadline) this.armTimer(deadline);
       this.enqueue(m, req);
     });
   }
 
-  private settleReply(envelope: Envelope): void {
-    const id = envelope.correlationId;
-    if (id === undefined) return;
-    const p = this.pending.get(id);
+  private settleReply(subject: string, envelope: Envelope): void {
+    const p = this.pending.get(subject);
     if (p === undefined) return; // late or duplicate reply: at most one reply wins
-    this.pending.delete(id);
+    this.pending.delete(subject);
     if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
     if (this.pending.size === 0) this.timer?.unref();
     p.resolve(envelope);
