@@ -77,6 +77,8 @@ export interface NatsTransport extends Transport {
 const DEFAULT_URL = 'nats://127.0.0.1:4222';
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 const SUBJECT_CACHE_SIZE = 1024;
+/** How long "does a stream capture this subject?" answers are reused. */
+const STREAM_LOOKUP_TTL_MS = 10_000;
 
 interface StreamRoute {
   readonly subjects: readonly string[];
@@ -117,6 +119,7 @@ class NatsTransportImpl implements NatsTransport {
   readonly #mux = new ReplyMux(`_INBOX.${nuid.next()}`);
   readonly #validSubjects = new Set<string>();
   readonly #routes = new Map<string, StreamRoute>();
+  readonly #streamLookup = new Map<string, { readonly captured: boolean; readonly at: number }>();
   readonly #subs = new Set<TransportSubscription>();
   #status: TransportStatus = 'idle';
   #nc: NatsConnection | undefined;
@@ -502,6 +505,7 @@ class NatsTransportImpl implements NatsTransport {
       throw fromNatsError(e, what, 'CONFLICT');
     }
     this.#routes.set(config.name, { subjects: [...config.subjects], overflow: config.overflow ?? 'reject' });
+    this.#streamLookup.clear();
   }
 
   #overflowFor(subject: string): StreamRoute['overflow'] {
@@ -562,7 +566,16 @@ class NatsTransportImpl implements NatsTransport {
     this.#checkSubject(envelope.subject);
     const m = encodeMessage(envelope, this.#codec, true);
     this.#checkSize(m.data, envelope.subject);
-    return this.#jsPublish(envelope.subject, m.data, m.headers, options?.timeout ?? this.#opts.durablePublishTimeoutMs ?? 5000);
+    try {
+      return await this.#jsPublish(envelope.subject, m.data, m.headers, options?.timeout ?? this.#opts.durablePublishTimeoutMs ?? 5000);
+    } catch (e) {
+      // A core subscriber on a subject no stream captures swallows the publish: NATS then reports no
+      // "no responders" and the ack times out. Say what really happened.
+      if (CellularError.is(e, 'TIMEOUT') && this.#status === 'connected' && !(await this.#streamCaptures(envelope.subject).catch(() => true))) {
+        throw new CellularError('NOT_FOUND', `No stream captures "${envelope.subject}"; call ensureStream first`, { cause: e, data: { subject: envelope.subject } });
+      }
+      throw e;
+    }
   }
 
   consume(config: ConsumerConfig, handler: DurableHandler): TransportSubscription {
@@ -596,12 +609,31 @@ class NatsTransportImpl implements NatsTransport {
     if (msg.headers !== undefined) for (const [k, v] of msg.headers) rec[k] = [...v];
     for (const k in extra) rec[k] = [extra[k]!];
     const headers = MsgHdrsImpl.fromRecord(rec);
-    try {
+    // Ask first: a JetStream publish to a subject with core subscribers but no stream would reach
+    // them and then time out waiting for an ack that never comes.
+    if (await this.#streamCaptures(subject)) {
       await this.#jsPublish(subject, msg.data, headers, this.#opts.durablePublishTimeoutMs ?? 5000);
-    } catch (e) {
-      if (!CellularError.is(e, 'NOT_FOUND')) throw e;
-      this.#logger.warn('nats: no stream captures the dead-letter subject; dead letter sent as a core message', { subject });
-      this.#rawPublish(this.#live('dead-letter'), subject, msg.data, headers, undefined);
+      return;
     }
+    this.#logger.warn('nats: no stream captures the dead-letter subject; dead letter sent as a core message', { subject });
+    this.#rawPublish(this.#live('dead-letter'), subject, msg.data, headers, undefined);
+  }
+
+  /** Whether some stream captures `subject` (cached for {@link STREAM_LOOKUP_TTL_MS}). */
+  async #streamCaptures(subject: string): Promise<boolean> {
+    const hit = this.#streamLookup.get(subject);
+    if (hit !== undefined && hit.at + STREAM_LOOKUP_TTL_MS > Date.now()) return hit.captured;
+    const jsm = await this.#manager();
+    let captured: boolean;
+    try {
+      await jsm.streams.find(subject);
+      captured = true;
+    } catch (e) {
+      if (!isNotFound(e) && !(e instanceof Error && /no stream matches/i.test(e.message))) throw e;
+      captured = false;
+    }
+    if (this.#streamLookup.size >= SUBJECT_CACHE_SIZE) this.#streamLookup.clear();
+    this.#streamLookup.set(subject, { captured, at: Date.now() });
+    return captured;
   }
 }

@@ -11,7 +11,9 @@
  *   dead-lettered at once without calling the handler;
  * - a message is terminated only after its dead-letter publish succeeded; if that publish fails the
  *   message is nacked and the dead-letter step is retried on the next delivery. Nothing is lost.
- * Messages run one at a time per `consume()` call (JetStream order); acks are fire-and-forget.
+ * Handlers start in delivery order but run concurrently (bounded by `maxAckPending`, which JetStream
+ * enforces too), so one hung handler cannot hold back the redelivery of its own message or the rest of
+ * the stream. Acks are fire-and-forget publishes (at-least-once: a lost ack means a redelivery).
  */
 import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import {
@@ -48,7 +50,8 @@ export class DurableConsumer implements TransportSubscription {
   readonly #handler: DurableHandler;
   #messages: ConsumerMessages | undefined;
   #stopped = false;
-  #current: Promise<void> | undefined;
+  readonly #inflight = new Set<Promise<void>>();
+  #slotFree: (() => void) | undefined;
 
   constructor(deps: DurableConsumerDeps, cfg: ResolvedConsumer, handler: DurableHandler) {
     this.#deps = deps;
@@ -71,8 +74,8 @@ export class DurableConsumer implements TransportSubscription {
 
   async drain(): Promise<void> {
     this.unsubscribe();
-    await this.#current;
     await this.closed;
+    await Promise.all(this.#inflight);
   }
 
   async #ensureConsumer(): Promise<Consumer> {
@@ -124,9 +127,21 @@ export class DurableConsumer implements TransportSubscription {
         m.nak();
         continue;
       }
-      this.#current = this.#handle(m);
-      await this.#current;
-      this.#current = undefined;
+      const p: Promise<void> = this.#handle(m)
+        .catch((e: unknown) => {
+          // Only settling calls can land here (connection closed under us): JetStream redelivers.
+          this.#deps.logger.warn('nats: could not settle a durable message', { subject: m.subject, error: String(e) });
+        })
+        .finally(() => {
+        this.#inflight.delete(p);
+        const free = this.#slotFree;
+        this.#slotFree = undefined;
+        free?.();
+      });
+      this.#inflight.add(p);
+      if (this.#inflight.size >= this.#cfg.maxAckPending) {
+        await new Promise<void>((resolve) => (this.#slotFree = resolve));
+      }
     }
   }
 
