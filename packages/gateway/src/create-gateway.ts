@@ -1,0 +1,523 @@
+/**
+ * The gateway: the one way into a Cellular application from outside. Each request goes through a fixed
+ * pipeline, in this order, so that the cheap refusals come first and nothing reaches a cell unchecked:
+ *
+ * 1. per-IP rate limit, security headers, CORS (global `onRequest`);
+ * 2. authentication (API key or JWT), route-level authorisation (capabilities, deny by default) and
+ *    the audit entry for that decision, then the per-principal rate limit (route `onRequest`, before
+ *    the body is even read);
+ * 3. body parsing under a size limit, payload assembly (body + path + query), rejection of unknown
+ *    properties, validation with the contract's zod schema;
+ * 4. per-object authorisation (audited), then a bus request with a timeout and the principal and its
+ *    capabilities in the envelope headers; the reply or the error goes back as JSON.
+ *
+ * Every error is mapped to a status and a stable body by `toErrorResponse`; nothing else is ever sent.
+ */
+import { randomUUID } from 'node:crypto';
+import { parse as parseQuery } from 'node:querystring';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Fastify from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { CellBus, EventContract, Logger, RequestContract, RouteDeclaration } from '@cellular/core';
+import { CellularError, HEADERS, silentLogger } from '@cellular/core';
+import type { ApiKeyStore } from './api-key-store.js';
+import type { AuditEvent, AuditSink } from './audit-log.js';
+import type { GatewayStatsOptions, GatewayStatsSnapshot } from './gateway-stats.js';
+import { GatewayStats } from './gateway-stats.js';
+import type { GatewayRoute } from './gateway-route.js';
+import { assertRoute, toRouteDeclaration } from './gateway-route.js';
+import type { ErrorBody } from './http-errors.js';
+import { toErrorResponse } from './http-errors.js';
+import type { CorsOptions, SecurityHeaderOptions } from './internal/http-policy.js';
+import { corsPolicy, securityHeaders } from './internal/http-policy.js';
+import { isObjectSchema, jsonSchemaOf } from './internal/json-schema.js';
+import type { JsonSchema } from './internal/json-schema.js';
+import { findUnknownKeys } from './internal/unknown-keys.js';
+import type { JwtVerifier, JwtVerifierOptions } from './jwt-verifier.js';
+import { createJwtVerifier } from './jwt-verifier.js';
+import type { OpenApiDocument, OpenApiOptions } from './openapi.js';
+import { buildOpenApiDocument } from './openapi.js';
+import type { Principal } from './principal.js';
+import type { Rbac, RbacOptions } from './rbac.js';
+import { createRbac } from './rbac.js';
+
+/** A rate limit: at most `max` requests per `windowMs`. */
+export interface RateLimit {
+  readonly max: number;
+  readonly windowMs: number;
+}
+
+/** Size, count and time limits. Every default is finite: Fastify's own defaults leave some unlimited. */
+export interface GatewayLimits {
+  /** Largest request body in bytes. Defaults to 65,536 (64 KiB). */
+  readonly bodyBytes?: number;
+  /** Largest request head (request line + headers) in bytes (node `maxHeaderSize`). Defaults to 8192. */
+  readonly headerBytes?: number;
+  /** Longest path parameter in characters. Defaults to 200. */
+  readonly paramLength?: number;
+  /** Most query-string parameters. Defaults to 32. */
+  readonly queryParams?: number;
+  /** Socket idle timeout in ms (Fastify `connectionTimeout`). Defaults to 30,000. */
+  readonly connectionTimeoutMs?: number;
+  /** Time to receive a whole request in ms (node `requestTimeout`). Defaults to 15,000. */
+  readonly requestTimeoutMs?: number;
+  /** Time to receive the headers in ms (node `headersTimeout`). Defaults to 10,000. */
+  readonly headersTimeoutMs?: number;
+  /** Keep-alive idle time in ms. Defaults to 5000. */
+  readonly keepAliveTimeoutMs?: number;
+  /** Requests per keep-alive socket. Defaults to 1000. */
+  readonly requestsPerSocket?: number;
+  /** Handler timeout in ms (Fastify `handlerTimeout`), a backstop above the bus timeout. Defaults to the largest route timeout + 1000. */
+  readonly handlerTimeoutMs?: number;
+  /** Per client IP, checked before authentication. Defaults to 1200 per 60 s; false disables. */
+  readonly perIp?: RateLimit | false;
+  /** Per authenticated principal. Defaults to 600 per 60 s; false disables. */
+  readonly perPrincipal?: RateLimit | false;
+  /**
+   * An ioredis client: rate-limit counters live in Redis and are shared by every gateway instance.
+   * Defaults to in-process counters. If Redis fails, requests fail (503) rather than go unlimited.
+   */
+  readonly rateLimitRedis?: object;
+  /** Most concurrent event streams. Defaults to 1000. */
+  readonly streams?: number;
+}
+
+/** Authentication methods; at least one is required. */
+export interface GatewayAuthOptions {
+  /** API keys (`x-api-key: <key>` or `Authorization: ApiKey <key>`). */
+  readonly apiKeys?: ApiKeyStore;
+  /** JWT bearer tokens (`Authorization: Bearer <jwt>`): a verifier or its options. */
+  readonly jwt?: JwtVerifier | JwtVerifierOptions;
+}
+
+/** Options for {@link createGateway}. */
+export interface GatewayOptions {
+  /** The bus requests go over (only `request` and `subscribe` are used). */
+  readonly bus: Pick<CellBus, 'request' | 'subscribe'>;
+  /** Every route the gateway serves. Nothing else is reachable. */
+  readonly routes: readonly GatewayRoute[];
+  readonly auth: GatewayAuthOptions;
+  /** Roles to capabilities. */
+  readonly rbac: Rbac | RbacOptions;
+  /** Where authorisation decisions are recorded (usually an {@link AuditLog}). Required. */
+  readonly audit: AuditSink;
+  /**
+   * Which proxies to trust for `X-Forwarded-For` (Fastify `trustProxy`). Required, so it is always a
+   * decision: `false` when clients connect directly, or the proxies' addresses/CIDRs.
+   */
+  readonly trustProxy: boolean | string | string[];
+  readonly limits?: GatewayLimits;
+  /** CORS; closed (no CORS headers) unless given. */
+  readonly cors?: CorsOptions;
+  readonly securityHeaders?: SecurityHeaderOptions;
+  /** Where and how the OpenAPI document is served; false to not serve it. Defaults to `GET /openapi.json`, public. */
+  readonly openapi?: false | (OpenApiOptions & { readonly path?: string });
+  /** Default bus request timeout in ms. Defaults to 5000. */
+  readonly requestTimeoutMs?: number;
+  readonly stats?: GatewayStatsOptions;
+  /** Defaults to silent. */
+  readonly logger?: Logger;
+}
+
+/** A running gateway. */
+export interface Gateway {
+  /** The underlying Fastify instance (use `inject` in tests). Adding routes to it bypasses the gateway's checks. */
+  readonly server: FastifyInstance;
+  /** The routes as plain data, for topology tools. */
+  readonly routes: readonly RouteDeclaration[];
+  /** The OpenAPI 3.1 document. */
+  openapi(): OpenApiDocument;
+  /** Concurrent users, latency and error counts for the trigger monitor. */
+  stats(): GatewayStatsSnapshot;
+  /** Listen on a port. Defaults to 127.0.0.1 and a random port. Returns the address. */
+  listen(options?: { port?: number; host?: string }): Promise<string>;
+  /** Stop accepting, end event streams, wait for in-flight requests. */
+  close(): Promise<void>;
+}
+
+interface RequestState {
+  principal: Principal | undefined;
+  capabilities: readonly string[];
+  authMethod: string;
+  started: number;
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+function send(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
+  return reply.code(status).type('application/json; charset=utf-8').send(body);
+}
+
+function sendError(reply: FastifyReply, error: CellularError, statusOverride?: number): FastifyReply {
+  const { status, body } = toErrorResponse(error);
+  return send(reply, statusOverride ?? status, body);
+}
+
+/** The 4xx status Fastify chose (413, 415, 400, …), kept as is; anything else is ours to map. */
+function clientStatus(err: FastifyError): number | undefined {
+  const s = err.statusCode;
+  return s !== undefined && s >= 400 && s < 500 ? s : undefined;
+}
+
+function fastifyErrorToCellular(err: FastifyError): CellularError {
+  const status = err.statusCode ?? 500;
+  if (status === 413) return new CellularError('PAYLOAD_TOO_LARGE', 'Request body too large');
+  if (status === 415) return new CellularError('VALIDATION', 'Unsupported media type: send application/json');
+  if (status === 429) return new CellularError('RATE_LIMITED', 'Too many requests');
+  if (status === 404) return new CellularError('NOT_FOUND', 'Not found');
+  if (status >= 400 && status < 500) return new CellularError('VALIDATION', 'Malformed request');
+  return new CellularError('INTERNAL', 'Internal error', { cause: err });
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+/**
+ * Create a gateway. Checks every route (deny by default: a route must name capabilities or be public),
+ * registers the routes, and returns once the server is ready (call `listen` to open a port).
+ * @throws CellularError INVALID_CONFIG for a bad route, limit, auth or CORS setting
+ */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const logger = options.logger ?? silentLogger;
+  if ((options.trustProxy as unknown) === undefined) throw new CellularError('INVALID_CONFIG', 'trustProxy must be set explicitly');
+  if (options.auth.apiKeys === undefined && options.auth.jwt === undefined) {
+    throw new CellularError('INVALID_CONFIG', 'auth: configure apiKeys, jwt or both');
+  }
+  const jwt: JwtVerifier | undefined =
+    options.auth.jwt === undefined ? undefined : 'verify' in options.auth.jwt ? options.auth.jwt : createJwtVerifier(options.auth.jwt);
+  const apiKeys = options.auth.apiKeys;
+  const rbac: Rbac = 'allows' in options.rbac ? options.rbac : createRbac(options.rbac);
+  const audit = options.audit;
+  const limits = options.limits ?? {};
+  const defaultTimeout = options.requestTimeoutMs ?? 5000;
+  const seen = new Set<string>();
+  for (const r of options.routes) {
+    assertRoute(r);
+    const key = `${r.method} ${r.path}`;
+    if (seen.has(key)) throw new CellularError('INVALID_CONFIG', `route ${key} is declared twice`);
+    seen.add(key);
+  }
+  const maxRouteTimeout = Math.max(defaultTimeout, ...options.routes.map((r) => r.timeoutMs ?? defaultTimeout));
+  const queryLimit = limits.queryParams ?? 32;
+  const stats = new GatewayStats(options.stats);
+  const headers = securityHeaders(options.securityHeaders);
+  const cors = options.cors ? corsPolicy(options.cors) : undefined;
+  const states = new WeakMap<FastifyRequest, RequestState>();
+  const streams = new Set<() => void>();
+
+  const app = Fastify({
+    logger: false,
+    trustProxy: options.trustProxy,
+    bodyLimit: limits.bodyBytes ?? 65_536,
+    connectionTimeout: limits.connectionTimeoutMs ?? 30_000,
+    requestTimeout: limits.requestTimeoutMs ?? 15_000,
+    keepAliveTimeout: limits.keepAliveTimeoutMs ?? 5000,
+    maxRequestsPerSocket: limits.requestsPerSocket ?? 1000,
+    handlerTimeout: limits.handlerTimeoutMs ?? maxRouteTimeout + 1000,
+    http: { maxHeaderSize: limits.headerBytes ?? 8192, headersTimeout: limits.headersTimeoutMs ?? 10_000 },
+    routerOptions: {
+      maxParamLength: limits.paramLength ?? 200,
+      caseSensitive: true,
+      ignoreTrailingSlash: false,
+      // node:querystring returns a null-prototype object; one extra key lets the guard see "too many".
+      querystringParser: (s: string) => parseQuery(s, '&', '=', { maxKeys: queryLimit + 1 }),
+    },
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+    frameworkErrors: (err, _req, reply) => {
+      reply.headers(headers);
+      void sendError(reply, fastifyErrorToCellular(err), clientStatus(err));
+    },
+  });
+  app.removeContentTypeParser(['text/plain']);
+
+  await app.register(rateLimit, {
+    global: false,
+    skipOnError: false,
+    ...(limits.rateLimitRedis === undefined ? {} : { redis: limits.rateLimitRedis }),
+  });
+  const ipLimit = limits.perIp === undefined ? { max: 1200, windowMs: 60_000 } : limits.perIp;
+  const principalLimit = limits.perPrincipal === undefined ? { max: 600, windowMs: 60_000 } : limits.perPrincipal;
+  const ipLimiter = ipLimit === false ? undefined : app.createRateLimit({ max: ipLimit.max, timeWindow: ipLimit.windowMs, keyGenerator: (req) => `ip:${req.ip}` });
+  const principalLimiter =
+    principalLimit === false
+      ? undefined
+      : app.createRateLimit({
+          max: principalLimit.max,
+          timeWindow: principalLimit.windowMs,
+          keyGenerator: (req) => `principal:${states.get(req)?.principal?.id ?? req.ip}`,
+        });
+
+  /** Returns a reply when the request is over its limit. */
+  async function limited(req: FastifyRequest, reply: FastifyReply, limiter: typeof ipLimiter): Promise<FastifyReply | undefined> {
+    if (!limiter) return undefined;
+    const r = await limiter(req);
+    if (r.isAllowed || !r.isExceeded) return undefined;
+    reply.header('retry-after', String(Math.max(1, r.ttlInSeconds)));
+    return sendError(reply, new CellularError('RATE_LIMITED', 'Too many requests'));
+  }
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.headers(headers);
+    reply.header('x-request-id', req.id);
+    if (cors) {
+      const h = cors.headersFor(headerValue(req.headers.origin));
+      if (Object.keys(h).length > 0) reply.headers(h);
+    }
+    return limited(req, reply, ipLimiter);
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const st = states.get(req);
+    stats.request(reply.elapsedTime, reply.statusCode);
+    if (st?.principal) stats.seen(st.principal.id);
+  });
+
+  app.setErrorHandler((err: FastifyError | CellularError, req, reply) => {
+    let ce: CellularError;
+    let override: number | undefined;
+    if (err instanceof CellularError) {
+      // A reply that broke its own contract is the server's fault, not the client's.
+      ce = err.code === 'VALIDATION' && err.message.startsWith('Invalid response of') ? new CellularError('INTERNAL', 'Internal error', { cause: err }) : err;
+    } else {
+      ce = fastifyErrorToCellular(err);
+      override = clientStatus(err);
+    }
+    if (toErrorResponse(ce).status >= 500) {
+      logger.error('gateway request failed', { requestId: req.id, code: ce.code, error: err.message, route: req.routeOptions.url ?? '' });
+    }
+    return sendError(reply, ce, override);
+  });
+
+  app.setNotFoundHandler((_req, reply) => sendError(reply, new CellularError('NOT_FOUND', 'Not found')));
+
+  async function authenticate(req: FastifyRequest): Promise<{ principal?: Principal; reason: string; method: string }> {
+    const authz = headerValue(req.headers.authorization);
+    const xKey = headerValue(req.headers['x-api-key']);
+    if (authz !== undefined && xKey !== undefined) return { reason: 'ambiguous-credentials', method: 'none' };
+    if (xKey !== undefined) {
+      const p = apiKeys?.authenticate(xKey);
+      return p ? { principal: p, reason: 'ok', method: 'api-key' } : { reason: apiKeys ? 'bad-api-key' : 'api-keys-disabled', method: 'api-key' };
+    }
+    if (authz === undefined) return { reason: 'no-credentials', method: 'none' };
+    const sp = authz.indexOf(' ');
+    const scheme = sp < 0 ? authz.toLowerCase() : authz.slice(0, sp).toLowerCase();
+    const value = sp < 0 ? '' : authz.slice(sp + 1).trim();
+    if (scheme === 'bearer') {
+      if (!jwt) return { reason: 'jwt-disabled', method: 'jwt' };
+      try {
+        return { principal: await jwt.verify(value), reason: 'ok', method: 'jwt' };
+      } catch (e) {
+        const reason = e instanceof CellularError && typeof e.data?.reason === 'string' ? e.data.reason : 'invalid-token';
+        return { reason, method: 'jwt' };
+      }
+    }
+    if (scheme === 'apikey') {
+      const p = apiKeys?.authenticate(value);
+      return p ? { principal: p, reason: 'ok', method: 'api-key' } : { reason: apiKeys ? 'bad-api-key' : 'api-keys-disabled', method: 'api-key' };
+    }
+    return { reason: 'unsupported-scheme', method: 'none' };
+  }
+
+  function record(req: FastifyRequest, route: GatewayRoute, st: RequestState, fields: Pick<AuditEvent, 'stage' | 'decision' | 'reason'> & { objectId?: string }): void {
+    const event: AuditEvent = {
+      requestId: req.id,
+      ...fields,
+      principal: st.principal?.id ?? null,
+      authMethod: st.authMethod,
+      ...(st.principal?.credentialId === undefined ? {} : { credentialId: st.principal.credentialId }),
+      ip: req.ip,
+      method: route.method,
+      route: route.path,
+      contract: route.contract.name,
+    };
+    audit.append(event);
+    if (fields.decision === 'deny') stats.denial();
+  }
+
+  /** Route-level: authenticate, check capabilities, audit, per-principal limit. */
+  function guard(route: GatewayRoute) {
+    const required = route.capabilities ?? [];
+    return async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+      const st: RequestState = { principal: undefined, capabilities: [], authMethod: 'none', started: performance.now() };
+      states.set(req, st);
+      const q = req.query as Record<string, unknown>;
+      if (Object.keys(q).length > queryLimit) return sendError(reply, new CellularError('VALIDATION', `At most ${queryLimit} query parameters`));
+      try {
+        if (route.public === true) {
+          record(req, route, st, { stage: 'route', decision: 'allow', reason: 'public' });
+          return await limited(req, reply, principalLimiter);
+        }
+        const a = await authenticate(req);
+        st.authMethod = a.method;
+        if (!a.principal) {
+          record(req, route, st, { stage: 'route', decision: 'deny', reason: a.reason });
+          reply.header('www-authenticate', jwt ? 'Bearer' : 'ApiKey');
+          return sendError(reply, new CellularError('UNAUTHORIZED', 'Authentication required'));
+        }
+        st.principal = a.principal;
+        st.capabilities = rbac.capabilitiesOf(a.principal.roles);
+        if (!rbac.allows(st.capabilities, required)) {
+          record(req, route, st, { stage: 'route', decision: 'deny', reason: 'missing-capability' });
+          return sendError(reply, new CellularError('FORBIDDEN', 'Not allowed'));
+        }
+        record(req, route, st, { stage: 'route', decision: 'allow', reason: 'ok' });
+      } catch (e) {
+        logger.error('audit append failed; refusing request', { requestId: req.id, error: (e as Error).message });
+        return sendError(reply, new CellularError('TRANSPORT_ERROR', 'Service unavailable'));
+      }
+      return limited(req, reply, principalLimiter);
+    };
+  }
+
+  function buildPayload(route: GatewayRoute, schema: JsonSchema, req: FastifyRequest): unknown {
+    const params = req.params as Record<string, string>;
+    const query = req.query as Record<string, unknown>;
+    const body: unknown = req.body;
+    if (!isObjectSchema(schema)) {
+      if (Object.keys(params).length > 0 || Object.keys(query).length > 0) {
+        throw new CellularError('VALIDATION', 'This route takes no path or query parameters');
+      }
+      return body;
+    }
+    if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+      throw new CellularError('VALIDATION', 'Request body must be a JSON object');
+    }
+    if (!BODY_METHODS.has(route.method) && body !== undefined) throw new CellularError('VALIDATION', 'This route takes no body');
+    const out = Object.create(null) as Record<string, unknown>;
+    for (const source of [query, (body ?? {}) as Record<string, unknown>, params]) {
+      for (const k of Object.keys(source)) {
+        if (FORBIDDEN_KEYS.has(k)) throw new CellularError('VALIDATION', `Property "${k.slice(0, 50)}" is not allowed`);
+        if (Object.hasOwn(out, k)) throw new CellularError('VALIDATION', `Property "${k.slice(0, 50)}" is given twice`);
+        out[k] = source[k];
+      }
+    }
+    return out;
+  }
+
+  function principalHeaders(st: RequestState): Record<string, string> {
+    const h: Record<string, string> = {};
+    if (st.principal) h[HEADERS.principal] = st.principal.id;
+    h[HEADERS.capabilities] = st.capabilities.join(',');
+    return h;
+  }
+
+  function openStream(route: GatewayRoute, req: FastifyRequest, reply: FastifyReply, st: RequestState): void {
+    if (streams.size >= (limits.streams ?? 1000)) throw new CellularError('BACKPRESSURE', 'Too many open streams');
+    const raw = reply.raw;
+    reply.hijack();
+    raw.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    raw.write(': connected\n\n');
+    const who = { principal: st.principal, capabilities: st.capabilities };
+    const sub = options.bus.subscribe(route.contract as EventContract, (payload, ctx) => {
+      if (route.filter && !route.filter(payload as never, who)) return;
+      if (raw.writableLength > 1 << 20) {
+        end(); // a client that does not read is cut off rather than buffered without bound
+        return;
+      }
+      raw.write(`id: ${ctx.envelope.id}\nevent: ${route.contract.name}\ndata: ${JSON.stringify(payload)}\n\n`);
+    });
+    const heartbeat = setInterval(() => raw.write(': ping\n\n'), 15_000);
+    heartbeat.unref();
+    stats.stream(1);
+    let ended = false;
+    function end(): void {
+      if (ended) return;
+      ended = true;
+      clearInterval(heartbeat);
+      sub.unsubscribe();
+      streams.delete(end);
+      stats.stream(-1);
+      raw.end();
+    }
+    streams.add(end);
+    req.raw.on('close', end);
+  }
+
+  function handler(route: GatewayRoute) {
+    const schema = jsonSchemaOf(route.contract.schema, 'input');
+    const status = route.status ?? (route.contract.response === undefined ? 204 : 200);
+    return async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+      const st = states.get(req);
+      if (!st) throw new CellularError('INTERNAL', 'request state missing');
+      if (route.contract.kind === 'event') {
+        if (Object.keys(req.query as object).length > 0) throw new CellularError('VALIDATION', 'This route takes no query parameters');
+        openStream(route, req, reply, st);
+        return reply;
+      }
+      const raw = buildPayload(route, schema, req);
+      const unknown = findUnknownKeys(raw, schema);
+      if (unknown.length > 0) {
+        throw new CellularError('VALIDATION', `Unknown property "${(unknown[0] ?? '').slice(0, 100)}"`, {
+          data: { issues: unknown.map((p) => ({ path: p, message: 'Unknown property' })) },
+        });
+      }
+      const payload: unknown = route.contract.parsePayload(raw);
+      const params = req.params as Record<string, string>;
+      if (route.authorize && st.principal) {
+        const objectId = route.objectId ? route.objectId(payload as never, params) : params.id;
+        const ok = await route.authorize({ principal: st.principal, capabilities: st.capabilities, payload: payload as never, params });
+        record(req, route, st, { stage: 'object', decision: ok ? 'allow' : 'deny', reason: ok ? 'ok' : 'object-denied', ...(objectId === undefined ? {} : { objectId }) });
+        if (!ok) throw new CellularError('FORBIDDEN', 'Not allowed');
+      }
+      const result = await options.bus.request(route.contract as RequestContract, payload as never, {
+        timeout: route.timeoutMs ?? defaultTimeout,
+        headers: principalHeaders(st),
+      });
+      reply.code(status);
+      if (route.contract.response === undefined || status === 204) return reply.send();
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(result));
+    };
+  }
+
+  for (const route of options.routes) {
+    app.route({ method: route.method, url: route.path, onRequest: guard(route), handler: handler(route) });
+  }
+
+  const openapiOpts = options.openapi;
+  let doc: OpenApiDocument | undefined;
+  const openapi = (): OpenApiDocument => (doc ??= buildOpenApiDocument(options.routes, openapiOpts === false ? {} : (openapiOpts ?? {})));
+  if (openapiOpts !== false) {
+    app.get(openapiOpts?.path ?? '/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(openapi())));
+  }
+
+  if (cors) {
+    const methodsByPath = new Map<string, string[]>();
+    for (const r of options.routes) methodsByPath.set(r.path, [...(methodsByPath.get(r.path) ?? []), r.method]);
+    for (const [path, methods] of methodsByPath) {
+      app.options(path, async (req, reply) => {
+        const h = cors.preflight(headerValue(req.headers.origin), methods);
+        if (!h) return sendError(reply, new CellularError('NOT_FOUND', 'Not found'));
+        return reply.headers(h).code(204).send();
+      });
+    }
+  }
+
+  await app.ready();
+
+  return {
+    server: app,
+    routes: options.routes.map(toRouteDeclaration),
+    openapi,
+    stats: () => stats.snapshot(),
+    async listen(o = {}) {
+      return app.listen({ port: o.port ?? 0, host: o.host ?? '127.0.0.1' });
+    },
+    async close() {
+      for (const end of [...streams]) end();
+      await app.close();
+    },
+  };
+}

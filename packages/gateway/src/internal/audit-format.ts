@@ -1,0 +1,95 @@
+/**
+ * The byte format of the audit chain, shared by the writer and the verifier. An entry line is
+ * `{"seq":N,"ts":T,"prev":"<hex>","data":{…},"hash":"<hex>"}` where `hash` is the SHA-256 of the line
+ * up to (not including) `,"hash":…` closed with `}`. Hashing the exact bytes (not a re-serialisation)
+ * means any byte change is caught, and the verifier needs no canonical JSON.
+ */
+import { createHash, createHmac, createPublicKey, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+
+/** `prev` of the first entry. */
+export const GENESIS = '0'.repeat(64);
+/** Length of `,"hash":"<64 hex>"}`. */
+export const HASH_SUFFIX_LENGTH = 75;
+const SUFFIX_RE = /,"hash":"([0-9a-f]{64})"\}$/u;
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** Build an entry line (without the trailing newline) and its hash. */
+export function formatEntry(seq: number, ts: number, prev: string, dataJson: string): { line: string; hash: string } {
+  const body = `{"seq":${seq},"ts":${ts},"prev":"${prev}","data":${dataJson}}`;
+  const hash = sha256Hex(body);
+  return { line: `${body.slice(0, -1)},"hash":"${hash}"}`, hash };
+}
+
+/** Split a line into the hashed body and the stated hash, or undefined when it has no hash suffix. */
+export function splitEntry(line: string): { body: string; hash: string } | undefined {
+  const m = SUFFIX_RE.exec(line);
+  if (!m?.[1]) return undefined;
+  return { body: `${line.slice(0, -HASH_SUFFIX_LENGTH)}}`, hash: m[1] };
+}
+
+/** A signed statement "the chain had `hash` at `seq`". */
+export interface Checkpoint {
+  readonly seq: number;
+  readonly hash: string;
+  readonly ts: number;
+  readonly alg: 'ed25519' | 'hmac-sha256';
+  /** base64 signature or MAC. */
+  readonly sig: string;
+}
+
+function message(seq: number, hash: string, ts: number): Buffer {
+  return Buffer.from(`cellular-audit-checkpoint:v1:${seq}:${hash}:${ts}`, 'utf8');
+}
+
+/** Sign a chain head: Ed25519 for a KeyObject, HMAC-SHA256 for secret bytes. */
+export function signCheckpoint(key: KeyObject | Uint8Array, seq: number, hash: string, ts: number): Checkpoint {
+  const msg = message(seq, hash, ts);
+  if (key instanceof Uint8Array) {
+    return { seq, hash, ts, alg: 'hmac-sha256', sig: createHmac('sha256', key).update(msg).digest('base64') };
+  }
+  return { seq, hash, ts, alg: 'ed25519', sig: sign(null, msg, key).toString('base64') };
+}
+
+/** Check a checkpoint's signature with a public key (or the private key) or the HMAC secret. */
+export function checkCheckpoint(key: KeyObject | Uint8Array, cp: Checkpoint): boolean {
+  const msg = message(cp.seq, cp.hash, cp.ts);
+  const sig = Buffer.from(cp.sig, 'base64');
+  if (key instanceof Uint8Array) {
+    if (cp.alg !== 'hmac-sha256') return false;
+    const mac = createHmac('sha256', key).update(msg).digest();
+    return sig.length === mac.length && timingSafeEqual(sig, mac);
+  }
+  if (cp.alg !== 'ed25519') return false;
+  const pub = key.type === 'private' ? createPublicKey(key) : key;
+  try {
+    return verify(null, msg, pub, sig);
+  } catch {
+    return false;
+  }
+}
+
+/** Parse a checkpoint line, or undefined when malformed. */
+export function parseCheckpoint(line: string): Checkpoint | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const r = v as Record<string, unknown>;
+  if (
+    typeof r.seq !== 'number' ||
+    !Number.isInteger(r.seq) ||
+    typeof r.hash !== 'string' ||
+    typeof r.ts !== 'number' ||
+    (r.alg !== 'ed25519' && r.alg !== 'hmac-sha256') ||
+    typeof r.sig !== 'string'
+  ) {
+    return undefined;
+  }
+  return { seq: r.seq, hash: r.hash, ts: r.ts, alg: r.alg, sig: r.sig };
+}

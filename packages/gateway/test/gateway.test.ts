@@ -1,0 +1,359 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { HEADERS } from '@cellular/core';
+import { createGateway, defineRoute } from '../src/index.js';
+import type { Fixture } from './support.js';
+import { Explode, GetOrder, MemoryAudit, OrderPlaced, PlaceOrder, makeGateway, standardBus } from './support.js';
+
+let fx: Fixture | undefined;
+afterEach(async () => {
+  await fx?.gateway.close();
+  fx = undefined;
+});
+
+async function setup(...args: Parameters<typeof makeGateway>): Promise<Fixture> {
+  fx = await makeGateway(...args);
+  return fx;
+}
+
+describe('routing and validation', () => {
+  it('sends a validated POST over the bus with the principal and capabilities in the headers', async () => {
+    const f = await setup();
+    const res = await f.gateway.server.inject({ method: 'POST', url: '/orders', headers: { 'x-api-key': f.alice }, payload: { sku: 'abc', qty: 3 } });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toEqual({ orderId: 'o-3', by: 'alice', caps: 'orders:read,orders:write' });
+    expect(f.bus.calls[0]?.headers[HEADERS.principal]).toBe('alice');
+    expect(f.bus.calls[0]?.headers[HEADERS.capabilities]).toBe('orders:read,orders:write');
+  });
+
+  it('merges path parameters into the payload and returns the typed reply', async () => {
+    const f = await setup();
+    const res = await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', headers: { 'x-api-key': f.alice } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ id: 'o-1', owner: 'alice', total: 10 });
+  });
+
+  it('rejects unknown body properties, also nested ones, before the bus sees them', async () => {
+    const f = await setup();
+    for (const payload of [
+      { sku: 'a', qty: 1, isAdmin: true },
+      { sku: 'a', qty: 1, shipping: { city: 'x', zip: '1', extra: 1 } },
+      { sku: 'a', qty: 1, tags: [{ k: 'a' }, { k: 'b', v: 2 }] },
+    ]) {
+      const res = await f.gateway.server.inject({ method: 'POST', url: '/orders', headers: { 'x-api-key': f.alice }, payload });
+      expect(res.statusCode).toBe(400);
+      expect(res.json<{ error: { code: string; message: string } }>().error.code).toBe('VALIDATION');
+      expect(res.json<{ error: { message: string } }>().error.message).toMatch(/Unknown property/u);
+    }
+    expect(f.bus.calls).toHaveLength(0);
+  });
+
+  it('reports zod failures as VALIDATION with field paths', async () => {
+    const f = await setup();
+    const res = await f.gateway.server.inject({ method: 'POST', url: '/orders', headers: { 'x-api-key': f.alice }, payload: { sku: 'a', qty: 'many' } });
+    expect(res.statusCode).toBe(400);
+    const body = res.json<{ error: { code: string; issues: { path: string }[] } }>();
+    expect(body.error.code).toBe('VALIDATION');
+    expect(body.error.issues.map((i) => i.path)).toContain('qty');
+  });
+
+  it('rejects bad JSON, non-JSON content types, prototype-pollution keys and duplicated properties', async () => {
+    const f = await setup();
+    const h = { 'x-api-key': f.alice, 'content-type': 'application/json' };
+    const bad = await f.gateway.server.inject({ method: 'POST', url: '/orders', headers: h, payload: '{"sku":' });
+    expect(bad.statusCode).toBe(400);
+    const proto = await f.gateway.server.inject({ method: 'POST', url: '/orders', headers: h, payload: '{"sku":"a","qty":1,"__proto__":{"x":1}}' });
+    expect(proto.statusCode).toBe(400);
+    const ctor = await f.gateway.server.inject({ method: 'POST', url: '/orders', headers: h, payload: '{"sku":"a","qty":1,"constructor":{"prototype":{"x":1}}}' });
+    expect(ctor.statusCode).toBe(400);
+    const text = await f.gateway.server.inject({ method: 'POST', url: '/orders', headers: { 'x-api-key': f.alice, 'content-type': 'text/plain' }, payload: 'hi' });
+    expect(text.statusCode).toBe(415);
+    const twice = await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1?id=o-2', headers: { 'x-api-key': f.alice } });
+    expect(twice.statusCode).toBe(400);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+    expect(f.bus.calls).toHaveLength(0);
+  });
+
+  it('has no route for anything not declared (no generic forward)', async () => {
+    const f = await setup();
+    for (const url of ['/', '/orders/o-1/../../admin', '/bus/orders.get', '/%2e%2e/etc/passwd', '/ORDERS']) {
+      const res = await f.gateway.server.inject({ method: 'GET', url, headers: { 'x-api-key': f.admin } });
+      expect([400, 404]).toContain(res.statusCode);
+      expect(res.json<{ error: { code: string } }>().error.code).toMatch(/NOT_FOUND|VALIDATION/u);
+    }
+    expect(f.bus.calls).toHaveLength(0);
+  });
+
+  it('enforces body, parameter and query limits', async () => {
+    const f = await setup({ limits: { perIp: false, perPrincipal: false, bodyBytes: 1024, queryParams: 4, paramLength: 20 } });
+    const big = await f.gateway.server.inject({ method: 'POST', url: '/orders', headers: { 'x-api-key': f.alice }, payload: { sku: 'a', qty: 1, note: 'x'.repeat(2000) } });
+    expect(big.statusCode).toBe(413);
+    expect(big.json<{ error: { code: string } }>().error.code).toBe('PAYLOAD_TOO_LARGE');
+    const q = await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1?a=1&b=2&c=3&d=4&e=5', headers: { 'x-api-key': f.alice } });
+    expect(q.statusCode).toBe(400);
+    const p = await f.gateway.server.inject({ method: 'GET', url: `/orders/${'o'.repeat(50)}`, headers: { 'x-api-key': f.alice } });
+    expect(p.statusCode).toBeGreaterThanOrEqual(400);
+    expect(p.statusCode).toBeLessThan(500);
+  });
+});
+
+describe('errors', () => {
+  it('maps CellularErrors from cells to statuses with stable bodies and hides internal messages', async () => {
+    const f = await setup();
+    const call = async (mode: string) =>
+      f.gateway.server.inject({ method: 'POST', url: '/explode', headers: { 'x-api-key': f.admin }, payload: { mode } });
+    const crash = await call('crash');
+    expect(crash.statusCode).toBe(500);
+    expect(crash.json()).toEqual({ error: { code: 'INTERNAL', message: 'Internal error' } });
+    expect(crash.body).not.toMatch(/hunter2|db\.ts|at /u);
+    expect((await call('notfound')).json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no such thing' } });
+    expect((await call('conflict')).statusCode).toBe(409);
+    const slow = await call('slow');
+    expect(slow.statusCode).toBe(504);
+    expect(slow.json()).toEqual({ error: { code: 'TIMEOUT', message: 'Upstream timed out' } });
+    const bad = await call('badreply');
+    expect(bad.statusCode).toBe(500);
+    expect(bad.json<{ error: { code: string } }>().error.code).toBe('INTERNAL');
+    f.bus.handlers.delete(Explode.subject);
+    const none = await call('noresponder');
+    expect(none.statusCode).toBe(503);
+    expect(none.body).not.toMatch(/orders\.explode/u);
+  });
+
+  it('returns JSON 404 with security headers for unknown paths', async () => {
+    const f = await setup();
+    const res = await f.gateway.server.inject({ method: 'GET', url: '/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'Not found' } });
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.headers['strict-transport-security']).toContain('max-age=');
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+});
+
+describe('authentication and authorisation', () => {
+  it('refuses missing, unknown and malformed credentials with 401 and audits each', async () => {
+    const f = await setup();
+    const cases: Record<string, string>[] = [
+      {},
+      { 'x-api-key': 'ck_AAAAAAAAAAAAAAAA_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+      { 'x-api-key': `${f.alice.slice(0, -1)}x` },
+      { authorization: 'Basic YWxpY2U6cHc=' },
+      { authorization: 'Bearer not.a.jwt' },
+      { authorization: `ApiKey ${f.alice}`, 'x-api-key': f.alice },
+    ];
+    for (const headers of cases) {
+      const res = await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', headers });
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+    }
+    expect(f.audit.events).toHaveLength(cases.length);
+    expect(f.audit.events.every((e) => e.decision === 'deny' && e.stage === 'route')).toBe(true);
+    expect(f.bus.calls).toHaveLength(0);
+  });
+
+  it('accepts `Authorization: ApiKey` and rotated keys; refuses revoked and expired ones', async () => {
+    const f = await setup();
+    const second = f.keys.issue('alice', { roles: ['customer'] });
+    for (const k of [f.alice, second.key]) {
+      const res = await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', headers: { authorization: `ApiKey ${k}` } });
+      expect(res.statusCode).toBe(200);
+    }
+    const first = f.keys.records().find((r) => r.principal === 'alice' && r.id !== second.record.id);
+    f.keys.revoke(first?.id ?? '');
+    expect((await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', headers: { 'x-api-key': f.alice } })).statusCode).toBe(401);
+    expect((await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', headers: { 'x-api-key': second.key } })).statusCode).toBe(200);
+  });
+
+  it('denies by default: a principal without the capability gets 403', async () => {
+    const f = await setup();
+    const res = await f.gateway.server.inject({ method: 'POST', url: '/orders', headers: { 'x-api-key': f.nobody }, payload: { sku: 'a', qty: 1 } });
+    expect(res.statusCode).toBe(403);
+    expect(f.audit.events.at(-1)).toMatchObject({ decision: 'deny', reason: 'missing-capability', principal: 'nobody' });
+    const cust = await f.gateway.server.inject({ method: 'POST', url: '/explode', headers: { 'x-api-key': f.alice }, payload: { mode: 'crash' } });
+    expect(cust.statusCode).toBe(403);
+    expect(f.bus.calls).toHaveLength(0);
+  });
+
+  it('checks objects (BOLA): bob cannot read alice\'s order, the admin can; both decisions audited', async () => {
+    const f = await setup();
+    const bob = await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', headers: { 'x-api-key': f.bob } });
+    expect(bob.statusCode).toBe(403);
+    const denied = f.audit.events.filter((e) => e.stage === 'object');
+    expect(denied.at(-1)).toMatchObject({ decision: 'deny', reason: 'object-denied', objectId: 'o-1', principal: 'bob' });
+    const admin = await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', headers: { 'x-api-key': f.admin } });
+    expect(admin.statusCode).toBe(200);
+    expect(f.bus.calls).toHaveLength(1);
+  });
+
+  it('accepts a valid JWT and maps its roles; refuses expired, wrong-audience, alg:none and forged tokens', async () => {
+    const f = await setup();
+    const good = await f.sign({ sub: 'alice', roles: ['customer'] });
+    expect((await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', headers: { authorization: `Bearer ${good}` } })).statusCode).toBe(200);
+    const { generateKeyPairSync } = await import('node:crypto');
+    const other = generateKeyPairSync('ed25519').privateKey;
+    const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'root', roles: ['admin'], iss: 'https://issuer.test', aud: 'cellular-gateway', exp: 9999999999 })).toString('base64url')}.`;
+    const bad = [
+      await f.sign({ sub: 'alice', roles: ['customer'] }, { expiresIn: Math.floor(Date.now() / 1000) - 60 }),
+      await f.sign({ sub: 'alice', roles: ['customer'] }, { audience: 'someone-else' }),
+      await f.sign({ sub: 'alice', roles: ['customer'] }, { issuer: 'https://evil.test' }),
+      await f.sign({ sub: 'root', roles: ['admin'] }, { key: other }),
+      await f.sign({ sub: 'root', roles: ['admin'] }, { kid: 'k9' }),
+      none,
+    ];
+    for (const t of bad) {
+      const res = await f.gateway.server.inject({ method: 'GET', url: '/orders/o-2', headers: { authorization: `Bearer ${t}` } });
+      expect(res.statusCode).toBe(401);
+    }
+    expect(f.bus.calls).toHaveLength(1);
+    const reasons = f.audit.events.filter((e) => e.decision === 'deny').map((e) => e.reason);
+    expect(reasons).toContain('ERR_JWT_EXPIRED');
+  });
+
+  it('fails closed with 503 when the audit log cannot record', async () => {
+    const f = await setup();
+    f.audit.fail = true;
+    const res = await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', headers: { 'x-api-key': f.alice } });
+    expect(res.statusCode).toBe(503);
+    expect(f.bus.calls).toHaveLength(0);
+  });
+
+  it('refuses unsafe configuration at start', async () => {
+    const base = { bus: standardBus(), audit: new MemoryAudit(), rbac: { roles: {} }, auth: { jwt: { issuer: 'i', audience: 'a', algorithms: ['HS256'], keys: [{ key: new Uint8Array(32) }] } }, trustProxy: false };
+    await expect(createGateway({ ...base, routes: [defineRoute({ method: 'GET', path: '/o/:id', contract: GetOrder })] })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    await expect(createGateway({ ...base, routes: [defineRoute({ method: 'POST', path: '/e', contract: OrderPlaced, capabilities: [] })] })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    await expect(createGateway({ ...base, routes: [defineRoute({ method: 'GET', path: '/*', contract: GetOrder, capabilities: [] })] })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    await expect(createGateway({ ...base, routes: [], auth: { jwt: { issuer: 'i', audience: 'a', algorithms: ['none'], keys: [{ key: new Uint8Array(32) }] } } })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    await expect(createGateway({ ...base, routes: [], trustProxy: undefined as unknown as boolean })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    await expect(createGateway({ ...base, routes: [], cors: { origins: ['*'], credentials: true } })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+  });
+});
+
+describe('limits', () => {
+  it('rate-limits per principal with 429 and Retry-After', async () => {
+    const f = await setup({ limits: { perIp: false, perPrincipal: { max: 3, windowMs: 60_000 } } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', headers: { 'x-api-key': f.alice } });
+      statuses.push(res.statusCode);
+      if (res.statusCode === 429) {
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+        expect(res.json<{ error: { code: string } }>().error.code).toBe('RATE_LIMITED');
+      }
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    // bob has his own budget
+    expect((await f.gateway.server.inject({ method: 'GET', url: '/orders/o-2', headers: { 'x-api-key': f.bob } })).statusCode).toBe(200);
+  });
+
+  it('rate-limits per IP before authentication', async () => {
+    const f = await setup({ limits: { perIp: { max: 2, windowMs: 60_000 }, perPrincipal: false } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', remoteAddress: '10.0.0.1' })).statusCode);
+    expect(statuses).toEqual([401, 401, 429]);
+    expect((await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', remoteAddress: '10.0.0.2', headers: { 'x-api-key': f.alice } })).statusCode).toBe(200);
+  });
+
+  it('ignores X-Forwarded-For unless the proxy is trusted', async () => {
+    const f = await setup({ limits: { perIp: { max: 1, windowMs: 60_000 }, perPrincipal: false } });
+    const a = await f.gateway.server.inject({ method: 'GET', url: '/nope', remoteAddress: '10.0.0.9', headers: { 'x-forwarded-for': '1.1.1.1' } });
+    expect(a.statusCode).toBe(404);
+    await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', remoteAddress: '10.0.0.9', headers: { 'x-forwarded-for': '2.2.2.2' } });
+    const c = await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', remoteAddress: '10.0.0.9', headers: { 'x-forwarded-for': '3.3.3.3' } });
+    expect(c.statusCode).toBe(429);
+  });
+});
+
+describe('CORS', () => {
+  it('sends no CORS headers unless configured, and only for listed origins', async () => {
+    const closed = await setup();
+    const pre = await closed.gateway.server.inject({ method: 'OPTIONS', url: '/orders', headers: { origin: 'https://app.test', 'access-control-request-method': 'POST' } });
+    expect(pre.headers['access-control-allow-origin']).toBeUndefined();
+    await closed.gateway.close();
+    const open = await setup({ cors: { origins: ['https://app.test'] } });
+    const ok = await open.gateway.server.inject({ method: 'OPTIONS', url: '/orders', headers: { origin: 'https://app.test' } });
+    expect(ok.statusCode).toBe(204);
+    expect(ok.headers['access-control-allow-origin']).toBe('https://app.test');
+    expect(ok.headers['access-control-allow-methods']).toBe('POST');
+    const evil = await open.gateway.server.inject({ method: 'OPTIONS', url: '/orders', headers: { origin: 'https://evil.test' } });
+    expect(evil.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('OpenAPI and declarations', () => {
+  it('serves an OpenAPI 3.1 document generated from the routes', async () => {
+    const f = await setup();
+    const res = await f.gateway.server.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json<{ openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> }; parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>> }>();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual(['/events/orders', '/explode', '/orders', '/orders/{id}']);
+    expect(Object.keys(doc.paths['/orders']?.post?.requestBody?.content['application/json']?.schema.properties ?? {})).toContain('qty');
+    expect(doc.paths['/orders/{id}']?.get?.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path' })]);
+    expect(doc.paths['/orders']?.post?.responses['201']).toBeDefined();
+    expect(res.body).not.toContain('orders.place"'.replace('"', '",subject'));
+    expect(f.gateway.routes).toContainEqual({ method: 'POST', path: '/orders', contract: PlaceOrder.name, capabilities: ['orders:write'] });
+  });
+});
+
+describe('stats', () => {
+  it('counts distinct principals, requests, errors and latency', async () => {
+    const f = await setup();
+    await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', headers: { 'x-api-key': f.alice } });
+    await f.gateway.server.inject({ method: 'GET', url: '/orders/o-2', headers: { 'x-api-key': f.bob } });
+    await f.gateway.server.inject({ method: 'GET', url: '/orders/o-2', headers: { 'x-api-key': f.bob } });
+    await f.gateway.server.inject({ method: 'GET', url: '/orders/o-2' });
+    const s = f.gateway.stats();
+    expect(s.concurrentUsers).toBe(2);
+    expect(s.requests).toBe(4);
+    expect(s.clientErrors).toBe(1);
+    expect(s.denied).toBe(1);
+    expect(s.latencyMs.samples).toBe(4);
+    expect(s.latencyMs.p99).toBeGreaterThan(0);
+  });
+});
+
+describe('real sockets', () => {
+  it('serves requests and streams events over server-sent events with per-object filtering', async () => {
+    const f = await setup();
+    const base = await f.gateway.listen();
+    const r = await fetch(`${base}/orders`, { method: 'POST', headers: { 'x-api-key': f.alice, 'content-type': 'application/json' }, body: JSON.stringify({ sku: 'x', qty: 2 }) });
+    expect(r.status).toBe(201);
+    expect(await r.json()).toMatchObject({ orderId: 'o-2', by: 'alice' });
+    const unauth = await fetch(`${base}/events/orders`);
+    expect(unauth.status).toBe(401);
+    const ac = new AbortController();
+    const sse = await fetch(`${base}/events/orders`, { headers: { 'x-api-key': f.alice }, signal: ac.signal });
+    expect(sse.status).toBe(200);
+    expect(sse.headers.get('content-type')).toContain('text/event-stream');
+    expect(sse.headers.get('x-content-type-options')).toBe('nosniff');
+    const reader = sse.body?.getReader();
+    if (!reader) throw new Error('no body');
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes(': connected')) text += decoder.decode((await reader.read()).value);
+    f.bus.emit(OrderPlaced, { orderId: 'o-9', owner: 'bob' });
+    f.bus.emit(OrderPlaced, { orderId: 'o-7', owner: 'alice' });
+    while (!text.includes('o-7')) text += decoder.decode((await reader.read()).value);
+    expect(text).toContain('event: orders.placed');
+    expect(text).not.toContain('o-9');
+    expect(f.gateway.stats().openStreams).toBe(1);
+    ac.abort();
+    await reader.cancel().catch(() => undefined);
+  });
+
+  it('refuses oversized headers at the HTTP layer', async () => {
+    const f = await setup({ limits: { perIp: false, perPrincipal: false, headerBytes: 2048 } });
+    const base = await f.gateway.listen();
+    const res = await fetch(`${base}/orders/o-1`, { headers: { 'x-api-key': f.alice, 'x-junk': 'a'.repeat(4096) } });
+    expect(res.status).toBe(431);
+  });
+});
+
+describe('unused contracts', () => {
+  it('keeps PlaceOrder and GetOrder distinct', () => {
+    expect(PlaceOrder.name).not.toBe(GetOrder.name);
+  });
+});
