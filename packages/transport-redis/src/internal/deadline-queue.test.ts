@@ -1,0 +1,38 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DeadlineQueue } from './deadline-queue.js';
+
+describe('DeadlineQueue', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('fires entries in deadline order with one timer, and never fires cancelled ones', () => {
+    vi.useFakeTimers();
+    const q = new DeadlineQueue(5, () => Date.now());
+    const fired: string[] = [];
+    q.add(300, { onExpire: () => fired.push('c') });
+    q.add(100, { onExpire: () => fired.push('a') });
+    const b = q.add(200, { onExpire: () => fired.push('b') });
+    q.add(200, { onExpire: () => fired.push('b2') });
+    expect(vi.getTimerCount()).toBe(1);
+    b.cancel();
+    vi.advanceTimersByTime(99);
+    expect(fired).toEqual([]);
+    vi.advanceTimersByTime(10);
+    expect(fired).toEqual(['a']);
+    vi.advanceTimersByTime(300);
+    expect(fired).toEqual(['a', 'b2', 'c']);
+    expect(q.size).toBe(0);
+  });
+
+  it('clear() drops everything', () => {
+    vi.useFakeTimers();
+    const q = new DeadlineQueue();
+    const fn = vi.fn();
+    q.add(10, { onExpire: fn });
+    q.clear();
+    vi.advanceTimersByTime(100);
+    expect(fn).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * The Lua script behind `publishDurable`. One script (EVALSHA, pipelined) does what a MULTI could
+ * not do conditionally, atomically on the server:
+ *
+ * 1. duplicate detection: `GET <dup key>`; if the envelope id was stored within the duplicate window,
+ *    return the original sequence with `duplicate = 1` and store nothing;
+ * 2. capacity: in `reject`/`block` mode, when XLEN has reached `maxMessages`, first trim entries that
+ *    every consumer group has already acknowledged (below the oldest pending id and the oldest
+ *    last-delivered id of all groups, via XTRIM MINID); still full -> status 2 (the caller rejects with
+ *    BACKPRESSURE or, in `block` mode, retries until its timeout);
+ * 3. `INCR` the stream's sequence, `XADD` the entry (`MAXLEN ~` in `drop-oldest` mode, exact below
+ *    1000 so small bounds are exact), trim by age (`XTRIM MINID` from the server clock) when
+ *    `maxAgeMs` is set, and `SET <dup key> <seq> PX <window>`.
+ *
+ * Because the marker and the entry are written by one script, an AOF replay after a crash restores
+ * both or neither: a publisher retrying after a broker restart gets `duplicate: true`, never a second
+ * copy.
+ */
+
+/** KEYS: stream, seq, dup. ARGV: envelope, subject, id, maxLen, overflow, dupTtlMs, maxAgeMs. Returns {seq, status}. */
+export const PUBLISH_SCRIPT = `
+local function cmpid(a, b)
+  local ams, aseq = string.match(a, '^(%d+)-(%d+)$')
+  local bms, bseq = string.match(b, '^(%d+)-(%d+)$')
+  ams = tonumber(ams); bms = tonumber(bms)
+  if ams ~= bms then return ams < bms and -1 or 1 end
+  aseq = tonumber(aseq); bseq = tonumber(bseq)
+  if aseq == bseq then return 0 end
+  return aseq < bseq and -1 or 1
+end
+local function field(arr, name)
+  for i = 1, #arr, 2 do if arr[i] == name then return arr[i + 1] end end
+  return nil
+end
+local prev = redis.call('GET', KEYS[3])
+if prev then return {tonumber(prev), 1} end
+local maxLen = tonumber(ARGV[4])
+local overflow = ARGV[5]
+if overflow ~= 'drop-oldest' and redis.call('XLEN', KEYS[1]) >= maxLen then
+  local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
+  local safe = nil
+  for _, g in ipairs(groups) do
+    local candidate = field(g, 'last-delivered-id')
+    local pending = redis.call('XPENDING', KEYS[1], field(g, 'name'))
+    if tonumber(pending[1]) > 0 and cmpid(pending[2], candidate) < 0 then candidate = pending[2] end
+    if safe == nil or cmpid(candidate, safe) < 0 then safe = candidate end
+  end
+  if safe ~= nil and safe ~= '0-0' then redis.call('XTRIM', KEYS[1], 'MINID', safe) end
+  if redis.call('XLEN', KEYS[1]) >= maxLen then return {0, 2} end
+end
+local seq = redis.call('INCR', KEYS[2])
+if overflow == 'drop-oldest' then
+  if maxLen >= 1000 then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxLen, '*', 'n', seq, 's', ARGV[2], 'i', ARGV[3], 'e', ARGV[1])
+  else
+    redis.call('XADD', KEYS[1], 'MAXLEN', maxLen, '*', 'n', seq, 's', ARGV[2], 'i', ARGV[3], 'e', ARGV[1])
+  end
+else
+  redis.call('XADD', KEYS[1], '*', 'n', seq, 's', ARGV[2], 'i', ARGV[3], 'e', ARGV[1])
+end
+local maxAge = tonumber(ARGV[7])
+if maxAge > 0 then
+  local t = redis.call('TIME')
+  local minMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - maxAge
+  if minMs > 0 then redis.call('XTRIM', KEYS[1], 'MINID', minMs) end
+end
+redis.call('SET', KEYS[3], seq, 'PX', ARGV[6])
+return {seq, 0}
+`;

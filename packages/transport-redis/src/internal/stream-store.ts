@@ -1,0 +1,234 @@
+/**
+ * Durable streams on Redis Streams: the registry of stream configs (a hash, so any instance can find
+ * the stream that captures a subject without having called `ensureStream` itself), durable publish
+ * through one atomic Lua script (duplicate detection + bound + XADD, see publish-script.ts), and
+ * dead-lettering. Consumers live in stream-consumer.ts.
+ */
+import {
+  assertPattern,
+  CellularError,
+  HEADERS,
+  subjectMatches,
+  type Envelope,
+  type PublishAck,
+  type StreamConfig,
+} from '@cellular/core';
+import type { Redis } from 'ioredis';
+import type { KeyLayout } from './keys.js';
+import { PUBLISH_SCRIPT } from './publish-script.js';
+
+const STREAM_NAME_RE = /^[A-Za-z0-9_-]+$/u;
+const DEFAULT_MAX_MESSAGES = 100_000;
+/** Bound of the fallback dead-letter streams (approximate, MAXLEN ~). */
+const DEAD_LETTER_MAX = 100_000;
+
+interface PublishCommand {
+  cellularPublish(...args: (string | number | Buffer)[]): Promise<[number, number]>;
+}
+
+/** Normalised stream config. */
+export interface StoredStream {
+  readonly name: string;
+  readonly subjects: readonly string[];
+  readonly maxMessages: number;
+  readonly maxAgeMs: number;
+  readonly overflow: 'reject' | 'drop-oldest' | 'block';
+}
+
+/** What the store needs from the transport. */
+export interface StreamStoreOptions {
+  readonly redis: Redis;
+  readonly keys: KeyLayout;
+  readonly duplicateWindowMs: number;
+  readonly publishTimeoutMs: number;
+  /** Encodes an envelope, enforcing maxPayload. */
+  readonly encode: (envelope: Envelope) => Buffer;
+  /** Core publish (dead letters are also announced on core pub/sub). */
+  readonly publishCore: (envelope: Envelope) => Promise<void>;
+}
+
+/** Validate and normalise a StreamConfig. @throws CellularError INVALID_CONFIG / INVALID_SUBJECT */
+export function normaliseStream(config: StreamConfig): StoredStream {
+  const subjects: unknown = config.subjects;
+  if (typeof config.name !== 'string' || !STREAM_NAME_RE.test(config.name)) {
+    throw new CellularError('INVALID_CONFIG', `Stream name ${JSON.stringify(config.name)} is invalid: use letters, digits, _ and -`, {
+      data: { field: 'name' },
+    });
+  }
+  if (!Array.isArray(subjects) || subjects.length === 0) {
+    throw new CellularError('INVALID_CONFIG', `Stream "${config.name}" needs at least one subject`, { data: { field: 'subjects' } });
+  }
+  for (const s of config.subjects) assertPattern(s);
+  const maxMessages = config.maxMessages ?? DEFAULT_MAX_MESSAGES;
+  if (!Number.isInteger(maxMessages) || maxMessages <= 0) {
+    throw new CellularError('INVALID_CONFIG', `Stream "${config.name}": maxMessages must be a positive integer`, {
+      data: { field: 'maxMessages', value: maxMessages },
+    });
+  }
+  const maxAgeMs = config.maxAgeMs ?? 0;
+  if (!Number.isFinite(maxAgeMs) || maxAgeMs < 0) {
+    throw new CellularError('INVALID_CONFIG', `Stream "${config.name}": maxAgeMs must be >= 0`, { data: { field: 'maxAgeMs' } });
+  }
+  return { name: config.name, subjects: [...config.subjects], maxMessages, maxAgeMs, overflow: config.overflow ?? 'reject' };
+}
+
+/** Registry + durable publish + dead letters. */
+export class StreamStore {
+  private readonly streams = new Map<string, StoredStream>();
+  private readonly bySubject = new Map<string, StoredStream | null>();
+  private refreshing: Promise<void> | undefined;
+
+  constructor(private readonly options: StreamStoreOptions) {
+    options.redis.defineCommand('cellularPublish', { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
+  }
+
+  /** Create or verify a stream. A second call with a different config updates it (last writer wins). */
+  async ensureStream(config: StreamConfig): Promise<void> {
+    const stream = normaliseStream(config);
+    for (const other of this.streams.values()) {
+      if (other.name !== stream.name && other.subjects.some((s) => stream.subjects.includes(s))) {
+        throw new CellularError('CONFLICT', `Stream "${other.name}" already captures a subject of "${stream.name}"`, {
+          data: { stream: stream.name, other: other.name },
+        });
+      }
+    }
+    await this.options.redis.hset(this.options.keys.streamRegistry(), stream.name, JSON.stringify(stream));
+    this.remember(stream);
+  }
+
+  /** The stream that captures `subject`, reloading the registry once on a miss. */
+  async streamFor(subject: string): Promise<StoredStream | undefined> {
+    const cached = this.bySubject.get(subject);
+    if (cached) return cached;
+    await this.refresh();
+    return this.match(subject);
+  }
+
+  /** A stream by name, reloading the registry once on a miss. */
+  async byName(name: string): Promise<StoredStream | undefined> {
+    const s = this.streams.get(name);
+    if (s) return s;
+    await this.refresh();
+    return this.streams.get(name);
+  }
+
+  /** Store an envelope in the stream that captures its subject. */
+  async publishDurable(envelope: Envelope, timeoutMs = this.options.publishTimeoutMs): Promise<PublishAck> {
+    const stream = await this.streamFor(envelope.subject);
+    if (!stream) {
+      throw new CellularError('NOT_FOUND', `No durable stream captures subject "${envelope.subject}"`, {
+        data: { subject: envelope.subject },
+      });
+    }
+    return this.store(stream, envelope, timeoutMs);
+  }
+
+  /** Store into a known stream, honouring overflow and the timeout. */
+  async store(stream: StoredStream, envelope: Envelope, timeoutMs: number): Promise<PublishAck> {
+    const bytes = this.options.encode(envelope);
+    const deadline = Date.now() + timeoutMs;
+    const { keys, redis, duplicateWindowMs } = this.options;
+    const cmd = redis as unknown as PublishCommand;
+    for (let wait = 10; ; wait = Math.min(wait * 2, 250)) {
+      const call = cmd.cellularPublish(
+        keys.stream(stream.name),
+        keys.streamSeq(stream.name),
+        keys.duplicate(stream.name, envelope.id),
+        bytes,
+        envelope.subject,
+        envelope.id,
+        stream.maxMessages,
+        stream.overflow,
+        duplicateWindowMs,
+        stream.maxAgeMs,
+      );
+      const [seq, status] = await withTimeout(call, deadline - Date.now(), stream.name);
+      if (status !== 2) return { stream: stream.name, seq, duplicate: status === 1 };
+      if (stream.overflow !== 'block' || Date.now() + wait > deadline) {
+        throw new CellularError('BACKPRESSURE', `Stream "${stream.name}" is full (${stream.maxMessages} unacknowledged messages)`, {
+          data: { stream: stream.name, maxMessages: stream.maxMessages },
+        });
+      }
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  /**
+   * Move an exhausted or terminated message to `subject`: stored durably when a stream captures that
+   * subject (deduplicated by envelope id), otherwise appended to the fallback stream
+   * `<prefix>dlq:<subject>` (bounded), and announced on core pub/sub either way.
+   */
+  async deadLetter(envelope: Envelope, subject: string, reason: string): Promise<void> {
+    const dead: Envelope = {
+      ...envelope,
+      subject,
+      headers: { ...envelope.headers, [HEADERS.deadLetterReason]: reason, [HEADERS.originalSubject]: envelope.subject },
+    };
+    const stream = await this.streamFor(subject);
+    if (stream) await this.store(stream, dead, this.options.publishTimeoutMs);
+    else {
+      await this.options.redis.xadd(
+        this.options.keys.deadLetter(subject),
+        'MAXLEN',
+        '~',
+        DEAD_LETTER_MAX,
+        '*',
+        's',
+        subject,
+        'i',
+        dead.id,
+        'e',
+        this.options.encode(dead),
+      );
+    }
+    await this.options.publishCore(dead).catch(() => undefined);
+  }
+
+  private remember(stream: StoredStream): void {
+    this.streams.set(stream.name, stream);
+    this.bySubject.clear();
+  }
+
+  private match(subject: string): StoredStream | undefined {
+    for (const s of this.streams.values()) {
+      if (s.subjects.some((p) => subjectMatches(p, subject))) {
+        if (this.bySubject.size > 10_000) this.bySubject.clear();
+        this.bySubject.set(subject, s);
+        return s;
+      }
+    }
+    return undefined;
+  }
+
+  private refresh(): Promise<void> {
+    this.refreshing ??= this.options.redis
+      .hgetall(this.options.keys.streamRegistry())
+      .then((all) => {
+        for (const json of Object.values(all)) {
+          try {
+            this.remember(normaliseStream(JSON.parse(json) as StreamConfig));
+          } catch {
+            // a foreign or corrupt registry entry is ignored, never fatal
+          }
+        }
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+}
+
+/** Race a command against a deadline (TIMEOUT); the command itself may still complete later. */
+export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  if (ms <= 0) return Promise.reject(new CellularError('TIMEOUT', `Durable publish to "${what}" timed out`, { data: { stream: what } }));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new CellularError('TIMEOUT', `Durable publish to "${what}" timed out after ${ms} ms`, { data: { stream: what } }));
+    }, ms);
+  });
+  return Promise.race([work, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
+}

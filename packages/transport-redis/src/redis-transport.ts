@@ -1,0 +1,544 @@
+/**
+ * The Redis transport: core pub/sub on Redis PUBLISH/(P)SUBSCRIBE, request/reply over one reply
+ * channel per instance, queue groups by claim, durable streams on Redis Streams consumer groups.
+ *
+ * Main design choices (the README has the long form):
+ * - Three kinds of connection: one command connection (auto-pipelined, so everything issued in one
+ *   tick leaves in one write), one subscriber connection for all pub/sub, and one blocking connection
+ *   per durable consumer.
+ * - NATS subject semantics on top of Redis globs: subscribe with a broader glob, filter exactly on
+ *   receipt (subject-glob.ts). Several local subscriptions share one Redis subscription.
+ * - Requests multiplex over `_INBOX.<instance>` with correlation ids and one deadline queue; a
+ *   PUBLISH that reaches no subscriber fails NO_RESPONDERS at once.
+ * - Queue groups: Redis pub/sub has none, so every member instance receives the message and the
+ *   first `SET <prefix>q:<group>:<id> NX PX` wins; within one instance, members take turns.
+ */
+import {
+  assertPattern,
+  assertSubject,
+  CellularError,
+  jsonCodec,
+  newMessageId,
+  silentLogger,
+  subjectMatches,
+  toCellularError,
+  encodeEnvelope,
+  type Codec,
+  type ConsumerConfig,
+  type DurableHandler,
+  type Envelope,
+  type Logger,
+  type MessageHandler,
+  type PublishAck,
+  type StreamConfig,
+  type Transport,
+  type TransportCapabilities,
+  type TransportRequestOptions,
+  type TransportStatus,
+  type TransportSubscribeOptions,
+  type TransportSubscription,
+} from '@cellular/core';
+import { Redis, type RedisOptions } from 'ioredis';
+import { DeadlineQueue, type DeadlineHandle } from './internal/deadline-queue.js';
+import { decodeFast } from './internal/decode-fast.js';
+import { KeyLayout } from './internal/keys.js';
+import { LocalSubscription } from './internal/local-subscription.js';
+import { StreamConsumer } from './internal/stream-consumer.js';
+import { StreamStore } from './internal/stream-store.js';
+import { subjectOfChannel, toRedisSubscription, type RedisSubscriptionKey } from './internal/subject-glob.js';
+
+/** Options of {@link createRedisTransport}. */
+export interface RedisTransportOptions {
+  /** Redis URL. Defaults to `process.env.REDIS_URL`, then `redis://127.0.0.1:6379`. */
+  readonly url?: string;
+  /** Extra ioredis options merged over the transport's (e.g. `tls`, `password`, `retryStrategy`). */
+  readonly redis?: RedisOptions;
+  /**
+   * Prefix of every key and channel, so several deployments (or tests) share one Redis. Defaults to
+   * `cellular:`.
+   */
+  readonly keyPrefix?: string;
+  /** Envelope codec. Defaults to core's `jsonCodec`. */
+  readonly codec?: Codec;
+  readonly logger?: Logger;
+  /** Largest encoded envelope in bytes; larger publishes fail PAYLOAD_TOO_LARGE. Defaults to 1 MiB. */
+  readonly maxPayload?: number;
+  /** Lifetime of a queue-group claim marker, in ms. Defaults to 30,000 ms. */
+  readonly queueClaimTtlMs?: number;
+  /** Window in which a durable publish with an already stored envelope id is a duplicate. Defaults to 120,000 ms. */
+  readonly duplicateWindowMs?: number;
+  /** Default timeout of `publishDurable`. Defaults to 5000 ms. */
+  readonly publishTimeoutMs?: number;
+  /** XREADGROUP / XAUTOCLAIM COUNT. Defaults to 500. */
+  readonly readBatch?: number;
+  /** XREADGROUP BLOCK in ms. Defaults to 2000 ms. */
+  readonly blockMs?: number;
+  /**
+   * What `capabilities.durability` declares. Redis keeps streams across a broker restart only with
+   * AOF (`appendonly yes`, `appendfsync always` for no loss); declare `process` when your Redis runs
+   * without it. Defaults to `persistent`.
+   */
+  readonly durability?: 'persistent' | 'process';
+}
+
+const DEFAULT_URL = 'redis://127.0.0.1:6379';
+
+interface Route {
+  readonly key: RedisSubscriptionKey;
+  readonly subs: Set<LocalSubscription<Envelope>>;
+  /** Round-robin cursor per queue group (members of this instance). */
+  readonly cursors: Map<string, number>;
+}
+
+interface PendingRequest {
+  resolve(envelope: Envelope): void;
+  reject(error: CellularError): void;
+  deadline: DeadlineHandle;
+  cleanup?: () => void;
+}
+
+/** A Transport on Redis. Create with {@link createRedisTransport}. */
+export class RedisTransport implements Transport {
+  readonly name = 'redis';
+  readonly capabilities: TransportCapabilities;
+  /** Unique id of this instance (its reply subject is `_INBOX.<instanceId>`). */
+  readonly instanceId: string;
+  private readonly keys: KeyLayout;
+  private readonly codec: Codec;
+  private readonly logger: Logger;
+  private readonly maxPayload: number;
+  private readonly claimTtl: number;
+  private readonly cmd: Redis;
+  private readonly sub: Redis;
+  private readonly store: StreamStore;
+  private readonly routes = new Map<string, Route>();
+  private readonly pendingSubscribes = new Set<Promise<unknown>>();
+  private readonly pending = new Map<string, PendingRequest>();
+  private readonly deadlines = new DeadlineQueue();
+  private readonly inboxSubject: string;
+  private readonly inboxChannel: string;
+  private readonly consumers = new Set<StreamConsumer>();
+  private readonly listeners = new Set<(status: TransportStatus) => void>();
+  private readonly validSubjects = new Set<string>();
+  private readonly options: RedisTransportOptions;
+  private connecting: Promise<void> | undefined;
+  private currentStatus: TransportStatus = 'idle';
+  private everConnected = false;
+  private requestCounter = 0;
+  private consumerCounter = 0;
+
+  constructor(options: RedisTransportOptions = {}) {
+    this.options = options;
+    this.keys = new KeyLayout(options.keyPrefix ?? 'cellular:');
+    this.codec = options.codec ?? jsonCodec;
+    this.logger = options.logger ?? silentLogger;
+    this.maxPayload = options.maxPayload ?? 1024 * 1024;
+    this.claimTtl = options.queueClaimTtlMs ?? 30_000;
+    this.instanceId = newMessageId().toLowerCase();
+    this.inboxSubject = `_INBOX.${this.instanceId}`;
+    this.inboxChannel = this.keys.channel(this.inboxSubject);
+    this.capabilities = Object.freeze({
+      durability: options.durability ?? 'persistent',
+      pubsubDelivery: 'at-most-once',
+      ordering: 'per-publisher',
+      maxPayload: this.maxPayload,
+      wildcards: true,
+      queueGroups: true,
+      headers: true,
+      noResponders: true,
+      nackDelay: true,
+      deadLetter: true,
+    });
+    const url = options.url ?? process.env.REDIS_URL ?? DEFAULT_URL;
+    const base: RedisOptions = { lazyConnect: true, enableAutoPipelining: true, ...options.redis };
+    this.cmd = new Redis(url, { ...base, connectionName: `cellular-cmd-${this.instanceId}` });
+    this.sub = new Redis(url, { ...base, enableAutoPipelining: false, connectionName: `cellular-sub-${this.instanceId}` });
+    for (const conn of [this.cmd, this.sub]) {
+      conn.on('error', (e: unknown) => {
+        this.logger.warn('redis connection error', { error: String(e) });
+      });
+      conn.on('ready', () => {
+        this.updateStatus();
+      });
+      conn.on('reconnecting', () => {
+        this.updateStatus();
+      });
+      conn.on('close', () => {
+        this.updateStatus();
+      });
+    }
+    this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+      this.onMessage(channel.toString(), undefined, message);
+    });
+    this.sub.on('pmessageBuffer', (pattern: string | Buffer, channel: Buffer, message: Buffer) => {
+      this.onMessage(channel.toString(), pattern.toString(), message);
+    });
+    this.store = new StreamStore({
+      redis: this.cmd,
+      keys: this.keys,
+      duplicateWindowMs: options.duplicateWindowMs ?? 120_000,
+      publishTimeoutMs: options.publishTimeoutMs ?? 5000,
+      encode: (env) => this.encode(env),
+      publishCore: (env) => this.publishNow(env).then(() => undefined),
+    });
+  }
+
+  get status(): TransportStatus {
+    return this.currentStatus;
+  }
+
+  onStatusChange(listener: (status: TransportStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  connect(): Promise<void> {
+    this.assertOpen();
+    this.connecting ??= (async () => {
+      this.setStatus('connecting');
+      try {
+        await Promise.all([this.cmd.connect(), this.sub.connect()]);
+        await this.sub.subscribe(this.inboxChannel);
+      } catch (e) {
+        this.connecting = undefined;
+        this.setStatus('idle');
+        throw new CellularError('TRANSPORT_ERROR', `Cannot connect to Redis: ${String(e)}`, { cause: e });
+      }
+      this.updateStatus();
+    })();
+    return this.connecting;
+  }
+
+  async close(): Promise<void> {
+    if (this.currentStatus === 'closed') return;
+    this.setStatus('closed');
+    const closedError = new CellularError('TRANSPORT_CLOSED', 'Transport closed');
+    for (const p of [...this.pending.values()]) p.reject(closedError);
+    this.deadlines.clear();
+    for (const route of this.routes.values()) for (const s of route.subs) s.unsubscribe();
+    this.routes.clear();
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    this.consumers.clear();
+    this.cmd.disconnect();
+    this.sub.disconnect();
+  }
+
+  async drain(): Promise<void> {
+    if (this.currentStatus === 'closed') return;
+    this.setStatus('draining');
+    const subs = [...this.routes.values()].flatMap((r) => [...r.subs]);
+    await Promise.all([...subs.map((s) => s.drain()), ...[...this.consumers].map((c) => c.subscription.drain())]);
+    // Let outstanding requests finish or time out (they are bounded by their own timeouts).
+    while (this.pending.size > 0) await new Promise((r) => setTimeout(r, 10));
+    if (this.cmd.status === 'ready') await this.cmd.quit().catch(() => undefined);
+    await this.close();
+  }
+
+  publish(envelope: Envelope): Promise<void> {
+    this.assertOpen();
+    this.checkSubject(envelope.subject);
+    return this.publishNow(envelope).then(() => undefined);
+  }
+
+  /** Publish and return the number of Redis subscribers that received the message. */
+  private publishNow(envelope: Envelope): Promise<number> {
+    const bytes = this.encode(envelope);
+    const channel = this.keys.channel(envelope.subject);
+    if (this.connecting === undefined) void this.connect().catch(() => undefined);
+    const send = (): Promise<number> => this.cmd.publish(channel, bytes).catch((e: unknown) => Promise.reject(this.wrap(e)));
+    // A publish right after a local subscribe must not overtake it (two connections).
+    if (this.pendingSubscribes.size > 0) return Promise.all(this.pendingSubscribes).then(send);
+    return send();
+  }
+
+  subscribe(pattern: string, handler: MessageHandler, options?: TransportSubscribeOptions): TransportSubscription {
+    this.assertOpen();
+    assertPattern(pattern);
+    const queue = options?.queue;
+    if (queue !== undefined && (typeof queue !== 'string' || queue.length === 0 || /\s/u.test(queue) || queue.includes('\0'))) {
+      throw new CellularError('INVALID_CONFIG', `Queue group name ${JSON.stringify(queue)} is invalid`, { data: { queue } });
+    }
+    if (this.connecting === undefined) void this.connect().catch(() => undefined);
+    const key = toRedisSubscription(this.keys.prefix, pattern);
+    const routeId = key.kind[0]! + key.key;
+    let route = this.routes.get(routeId);
+    if (!route) {
+      const created: Route = { key, subs: new Set(), cursors: new Map() };
+      route = created;
+      this.routes.set(routeId, created);
+      this.trackSubscribe(key.kind === 'channel' ? this.sub.subscribe(key.key) : this.sub.psubscribe(key.key));
+    }
+    const owner = route;
+    const subscription: LocalSubscription<Envelope> = new LocalSubscription<Envelope>(pattern, queue, handler, this.logger, () => {
+      owner.subs.delete(subscription);
+      if (owner.subs.size === 0 && this.routes.get(routeId) === owner) {
+        this.routes.delete(routeId);
+        if (this.currentStatus !== 'closed') {
+          const off = owner.key.kind === 'channel' ? this.sub.unsubscribe(owner.key.key) : this.sub.punsubscribe(owner.key.key);
+          void off.catch(() => undefined);
+        }
+      }
+    });
+    route.subs.add(subscription);
+    return subscription;
+  }
+
+  request(envelope: Envelope, options: TransportRequestOptions): Promise<Envelope> {
+    try {
+      this.assertOpen();
+      this.checkSubject(envelope.subject);
+    } catch (e) {
+      return Promise.reject(toCellularError(e, 'INTERNAL'));
+    }
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(new CellularError('CANCELLED', 'Request aborted before it was sent'));
+    let correlationId = envelope.correlationId ?? envelope.id;
+    if (this.pending.has(correlationId)) correlationId = `${envelope.id}.${++this.requestCounter}`;
+    const request: Envelope = { ...envelope, replyTo: this.inboxSubject, correlationId };
+    let bytes: Buffer;
+    try {
+      bytes = this.encode(request);
+    } catch (e) {
+      return Promise.reject(toCellularError(e, 'INTERNAL'));
+    }
+    const channel = this.keys.channel(envelope.subject);
+    return new Promise<Envelope>((resolve, reject) => {
+      const finish = (error: CellularError | undefined, reply?: Envelope): void => {
+        const p = this.pending.get(correlationId);
+        if (!p) return;
+        this.pending.delete(correlationId);
+        p.deadline.cancel();
+        p.cleanup?.();
+        if (error) reject(error);
+        else resolve(reply!);
+      };
+      const entry: PendingRequest = {
+        resolve: (reply) => {
+          finish(undefined, reply);
+        },
+        reject: (error) => {
+          finish(error);
+        },
+        deadline: this.deadlines.add(options.timeout, {
+          onExpire: () => {
+            finish(
+              new CellularError('TIMEOUT', `Request to "${envelope.subject}" timed out after ${options.timeout} ms`, {
+                data: { subject: envelope.subject, timeout: options.timeout },
+              }),
+            );
+          },
+        }),
+      };
+      if (signal) {
+        const onAbort = (): void => {
+          finish(new CellularError('CANCELLED', `Request to "${envelope.subject}" was aborted`, { data: { subject: envelope.subject } }));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        entry.cleanup = () => {
+          signal.removeEventListener('abort', onAbort);
+        };
+      }
+      this.pending.set(correlationId, entry);
+      const send = (): Promise<number> => this.cmd.publish(channel, bytes);
+      const ready = this.connecting ?? this.connect();
+      const sent = this.pendingSubscribes.size > 0 ? Promise.all([ready, ...this.pendingSubscribes]).then(send) : ready.then(send);
+      sent.then(
+        (receivers) => {
+          if (receivers === 0) {
+            finish(new CellularError('NO_RESPONDERS', `No responder for "${envelope.subject}"`, { data: { subject: envelope.subject } }));
+          }
+        },
+        (e: unknown) => {
+          finish(this.wrap(e));
+        },
+      );
+    });
+  }
+
+  async ensureStream(config: StreamConfig): Promise<void> {
+    this.assertOpen();
+    try {
+      await this.store.ensureStream(config);
+    } catch (e) {
+      throw this.wrap(e);
+    }
+  }
+
+  async publishDurable(envelope: Envelope, options?: { readonly timeout?: number }): Promise<PublishAck> {
+    this.assertOpen();
+    this.checkSubject(envelope.subject);
+    try {
+      return await this.store.publishDurable(envelope, options?.timeout);
+    } catch (e) {
+      throw this.wrap(e);
+    }
+  }
+
+  consume(config: ConsumerConfig, handler: DurableHandler): TransportSubscription {
+    this.assertOpen();
+    if (typeof config.durable !== 'string' || !/^[A-Za-z0-9_-]+$/u.test(config.durable)) {
+      throw new CellularError('INVALID_CONFIG', `Durable name ${JSON.stringify(config.durable)} is invalid: use letters, digits, _ and -`, {
+        data: { field: 'durable' },
+      });
+    }
+    if (config.filterSubject !== undefined) assertPattern(config.filterSubject);
+    if (this.connecting === undefined) void this.connect().catch(() => undefined);
+    const consumer = new StreamConsumer(
+      {
+        cmd: this.cmd,
+        connectBlocking: () =>
+          this.cmd.duplicate({
+            enableAutoPipelining: false,
+            maxRetriesPerRequest: null,
+            lazyConnect: false,
+            connectionName: `cellular-consumer-${this.instanceId}`,
+          }),
+        keys: this.keys,
+        store: this.store,
+        codec: this.codec,
+        logger: this.logger,
+        readBatch: this.options.readBatch ?? 500,
+        blockMs: this.options.blockMs ?? 2000,
+      },
+      config,
+      `${this.instanceId}-${++this.consumerCounter}`,
+      handler,
+    );
+    this.consumers.add(consumer);
+    void consumer.subscription.closed.then(() => this.consumers.delete(consumer));
+    consumer.start();
+    return consumer.subscription;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private onMessage(channel: string, pattern: string | undefined, message: Buffer): void {
+    if (pattern === undefined && channel === this.inboxChannel) {
+      this.onReply(message);
+      return;
+    }
+    const route = this.routes.get(pattern === undefined ? `c${channel}` : `p${pattern}`);
+    if (!route) return;
+    const subject = subjectOfChannel(this.keys.prefix, channel);
+    if (subject === undefined) return;
+    let envelope: Envelope | undefined;
+    let groups: Map<string, LocalSubscription<Envelope>[]> | undefined;
+    for (const s of route.subs) {
+      if (!s.isActive || !subjectMatches(s.pattern, subject)) continue;
+      if (envelope === undefined) {
+        try {
+          envelope = decodeFast(message, this.codec);
+        } catch (e) {
+          this.logger.warn('dropping malformed message', { channel, error: String(e) });
+          return;
+        }
+      }
+      if (s.queue === undefined) void s.deliver(envelope);
+      else {
+        groups ??= new Map();
+        const members = groups.get(s.queue);
+        if (members) members.push(s);
+        else groups.set(s.queue, [s]);
+      }
+    }
+    if (groups && envelope) for (const [group, members] of groups) this.claimAndDeliver(route, group, members, envelope);
+  }
+
+  private claimAndDeliver(route: Route, group: string, members: LocalSubscription<Envelope>[], envelope: Envelope): void {
+    const key = this.keys.queueClaim(group, envelope.id);
+    this.cmd.set(key, '1', 'PX', this.claimTtl, 'NX').then(
+      (won) => {
+        if (won !== 'OK') return;
+        const live = members.filter((m) => m.isActive);
+        if (live.length === 0) return;
+        const cursor = route.cursors.get(group) ?? 0;
+        route.cursors.set(group, cursor + 1);
+        void live[cursor % live.length]!.deliver(envelope);
+      },
+      (e: unknown) => {
+        this.logger.warn('queue claim failed; message dropped (at-most-once)', { group, error: String(e) });
+      },
+    );
+  }
+
+  private onReply(message: Buffer): void {
+    let reply: Envelope;
+    try {
+      reply = decodeFast(message, this.codec);
+    } catch (e) {
+      this.logger.warn('dropping malformed reply', { error: String(e) });
+      return;
+    }
+    const id = reply.correlationId;
+    if (id === undefined) return;
+    this.pending.get(id)?.resolve(reply);
+  }
+
+  private trackSubscribe(p: Promise<unknown>): void {
+    const tracked = p.catch((e: unknown) => {
+      this.logger.error('redis subscribe failed', { error: String(e) });
+    });
+    this.pendingSubscribes.add(tracked);
+    void tracked.finally(() => this.pendingSubscribes.delete(tracked));
+  }
+
+  private encode(envelope: Envelope): Buffer {
+    const bytes = encodeEnvelope(envelope, this.codec);
+    if (bytes.byteLength > this.maxPayload) {
+      throw new CellularError('PAYLOAD_TOO_LARGE', `Encoded message is ${bytes.byteLength} bytes; the limit is ${this.maxPayload}`, {
+        data: { size: bytes.byteLength, maxPayload: this.maxPayload, subject: envelope.subject },
+      });
+    }
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private checkSubject(subject: string): void {
+    if (this.validSubjects.has(subject)) return;
+    assertSubject(subject);
+    if (this.validSubjects.size >= 10_000) this.validSubjects.clear();
+    this.validSubjects.add(subject);
+  }
+
+  private assertOpen(): void {
+    if (this.currentStatus === 'closed') throw new CellularError('TRANSPORT_CLOSED', 'Transport is closed');
+  }
+
+  private wrap(e: unknown): CellularError {
+    if (e instanceof CellularError) return e;
+    if (this.currentStatus === 'closed') return new CellularError('TRANSPORT_CLOSED', 'Transport is closed', { cause: e });
+    return new CellularError('TRANSPORT_ERROR', `Redis command failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+
+  private updateStatus(): void {
+    if (this.currentStatus === 'closed' || this.currentStatus === 'draining' || this.connecting === undefined) return;
+    if (this.cmd.status === 'ready' && this.sub.status === 'ready') {
+      this.everConnected = true;
+      this.setStatus('connected');
+    } else this.setStatus(this.everConnected ? 'reconnecting' : 'connecting');
+  }
+
+  private setStatus(status: TransportStatus): void {
+    if (this.currentStatus === status) return;
+    this.currentStatus = status;
+    for (const l of this.listeners) {
+      try {
+        l(status);
+      } catch (e) {
+        this.logger.warn('status listener threw', { error: String(e) });
+      }
+    }
+  }
+}
+
+/**
+ * Create a Redis transport.
+ *
+ * @example
+ * ```ts
+ * const transport = createRedisTransport({ keyPrefix: 'shop:' });
+ * await transport.connect();
+ * ```
+ */
+export function createRedisTransport(options: RedisTransportOptions = {}): RedisTransport {
+  return new RedisTransport(options);
+}
