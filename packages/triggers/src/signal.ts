@@ -8,6 +8,8 @@
 export const SIGNALS = {
   /** Process CPU, percent of one core (top-style): a saturated event loop reads ~100. */
   cpu: 'process.cpu_percent',
+  /** Whole-machine CPU busy, percent of all cores (from os.cpus()): saturation by anyone. */
+  hostCpu: 'host.cpu_percent',
   /** Event-loop utilisation, 0..1. */
   elu: 'process.event_loop_utilization',
   /** Event-loop delay p99, ms. */
