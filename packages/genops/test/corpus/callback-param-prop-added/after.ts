@@ -1,0 +1,2 @@
+export interface Event { id: string; at: number }
+export function on(cb: (e: Event) => void): void {}

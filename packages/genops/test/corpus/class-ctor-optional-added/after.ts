@@ -1,0 +1,1 @@
+export class C { constructor(a: string, b?: number) { void a; void b; } }

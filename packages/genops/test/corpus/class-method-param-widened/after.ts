@@ -1,0 +1,1 @@
+export class C { a(x: string | number): void {} }

@@ -1,0 +1,1 @@
+export class C { private n = 0; a(): void { this.n++; } }

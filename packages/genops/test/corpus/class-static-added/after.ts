@@ -1,0 +1,1 @@
+export class C { static a(): void {} static b(): void {} }

@@ -1,0 +1,4 @@
+import { z } from 'zod';
+import { defineContract } from '@cellular/core';
+export const A = defineContract({ name: 'a.b', subject: 'a.b', version: 1, kind: 'event', schema: z.object({ id: z.string() }) });
+export const B = defineContract({ name: 'a.c', subject: 'a.c', version: 1, kind: 'event', schema: z.object({ id: z.string() }) });

@@ -1,0 +1,3 @@
+import { z } from 'zod';
+import { defineContract } from '@cellular/core';
+export const Placed = defineContract({ name: 'orders.placed', subject: 'orders.placed', version: 1, kind: 'event', schema: z.object({ tags: z.array(z.string()) }) });

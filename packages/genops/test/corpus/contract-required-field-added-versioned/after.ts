@@ -1,0 +1,3 @@
+import { z } from 'zod';
+import { defineContract } from '@cellular/core';
+export const Placed = defineContract({ name: 'orders.placed', subject: 'orders.placed', version: 2, kind: 'event', schema: z.object({ id: z.string(), qty: z.number() }) });

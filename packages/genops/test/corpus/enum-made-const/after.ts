@@ -1,0 +1,1 @@
+export const enum Color { Red, Green }

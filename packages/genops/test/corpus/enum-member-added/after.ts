@@ -1,0 +1,1 @@
+export enum Color { Red, Green, Blue }

@@ -1,0 +1,1 @@
+export enum Color { Red = 'RED', Green = 'green' }

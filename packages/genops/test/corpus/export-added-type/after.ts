@@ -1,0 +1,2 @@
+export interface A { x: string }
+export type B = string;

@@ -1,0 +1,2 @@
+export function a(): void {}
+export function b(): void {}

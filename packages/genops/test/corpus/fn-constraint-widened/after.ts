@@ -1,0 +1,1 @@
+export function f<T extends string | number>(x: T): T { return x; }

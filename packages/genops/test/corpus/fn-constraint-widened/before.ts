@@ -1,0 +1,1 @@
+export function f<T extends string>(x: T): T { return x; }

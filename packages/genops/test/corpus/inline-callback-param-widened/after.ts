@@ -1,0 +1,1 @@
+export function on(cb: (e: string | number) => void): void {}

@@ -1,0 +1,2 @@
+export interface Opts { a?: string }
+export function run(o: Opts): void {}

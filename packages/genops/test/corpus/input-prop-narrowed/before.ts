@@ -1,0 +1,2 @@
+export interface Opts { a: string | number }
+export function run(o: Opts): void {}

@@ -1,0 +1,2 @@
+export interface Opts { a: string; b: number }
+export function run(o: Opts): void {}

@@ -1,0 +1,2 @@
+function helper(): string { return "1"; }
+export const X = 1;

@@ -1,0 +1,2 @@
+function helper(): number { return 1; }
+export const X = 1;

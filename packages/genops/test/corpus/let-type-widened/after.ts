@@ -1,0 +1,1 @@
+export let level: number | string = 1;

@@ -1,0 +1,2 @@
+export interface Store { get(k: string): string }
+export function use(s: Store): void {}

@@ -1,0 +1,2 @@
+export interface Client { get(): string }
+export function connect(): Client { return { get: () => "" }; }

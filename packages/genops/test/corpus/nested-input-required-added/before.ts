@@ -1,0 +1,1 @@
+export function run(o: { a: string; inner: { x: number } }): void {}

@@ -1,0 +1,2 @@
+/** Adds one, really. */
+export function f(a: number): number { return a; }

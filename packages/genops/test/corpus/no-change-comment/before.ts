@@ -1,0 +1,2 @@
+/** Adds. */
+export function f(a: number): number { return a; }

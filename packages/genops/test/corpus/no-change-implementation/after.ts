@@ -1,0 +1,1 @@
+export function f(a: number): number { return 1 + a; }

@@ -1,0 +1,1 @@
+export function f(a: number): number { return a + 1; }

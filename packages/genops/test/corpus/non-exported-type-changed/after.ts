@@ -1,0 +1,2 @@
+interface Opts { a: string; b: number }
+export function run(o: Opts): void {}

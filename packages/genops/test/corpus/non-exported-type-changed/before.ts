@@ -1,0 +1,2 @@
+interface Opts { a: string }
+export function run(o: Opts): void {}

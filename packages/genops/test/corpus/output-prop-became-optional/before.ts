@@ -1,0 +1,2 @@
+export interface Res { a: string }
+export function run(): Res { return { a: "" }; }

@@ -1,0 +1,1 @@
+export function f(m: 'a' | 'b' | 'c'): void {}

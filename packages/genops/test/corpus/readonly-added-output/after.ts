@@ -1,0 +1,2 @@
+export interface Res { readonly a: string }
+export function get(): Res { return { a: "" }; }

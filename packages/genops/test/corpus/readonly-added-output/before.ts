@@ -1,0 +1,2 @@
+export interface Res { a: string }
+export function get(): Res { return { a: "" }; }

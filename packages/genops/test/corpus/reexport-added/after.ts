@@ -1,0 +1,1 @@
+export { helper, other } from './lib.js';

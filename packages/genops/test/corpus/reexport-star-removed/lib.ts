@@ -1,0 +1,2 @@
+export function helper(): void {}
+export function other(): void {}

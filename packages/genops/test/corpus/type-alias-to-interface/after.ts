@@ -1,0 +1,2 @@
+export interface P { a: string }
+export function f(p: P): void {}

@@ -1,0 +1,2 @@
+export type P = { a: string };
+export function f(p: P): void {}

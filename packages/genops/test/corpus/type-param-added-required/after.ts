@@ -1,0 +1,1 @@
+export interface Box<T, U> { value: T; other: U }

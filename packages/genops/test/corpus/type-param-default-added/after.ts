@@ -1,0 +1,1 @@
+export interface Box<T = string> { value: T }

@@ -1,0 +1,2 @@
+export type Mode = 'fast' | 'safe' | 'auto';
+export function run(m: Mode): void {}

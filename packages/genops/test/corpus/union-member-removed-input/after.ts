@@ -1,0 +1,2 @@
+export type Mode = 'fast';
+export function run(m: Mode): void {}

@@ -1,0 +1,2 @@
+class Impl { x = 1 }
+export type { Impl };
