@@ -98,7 +98,7 @@ describe.skipIf(!broker.available)(`live transport move memory -> NATS -> memory
       if (i % 100 === 0) await new Promise((r) => setImmediate(r));
     }
     await Promise.all(replies);
-    await waitFor(() => received.size === sent, { timeoutMs: 10_000 });
+    await waitFor(() => received.size === sent, { timeout: 10_000 });
     expect(errors).toEqual([]);
     expect(received.size).toBe(total);
     expect(nats.counts.publish).toBeGreaterThanOrEqual(1000 - 1); // the middle third went over NATS
