@@ -45,7 +45,12 @@ export interface ConsumerRuntime {
   readonly blockMs: number;
 }
 
-type Entry = [Buffer, Buffer[]];
+/** A stream entry as XREADGROUP (Buffer replies) or XAUTOCLAIM (string replies) return it. */
+type Entry = [Buffer | string, (Buffer | string)[]];
+
+interface BufferCommands {
+  xautoclaimBuffer(...args: (string | number)[]): Promise<unknown>;
+}
 
 const isBusyGroup = (e: unknown): boolean => e instanceof Error && e.message.includes('BUSYGROUP');
 const isNoGroup = (e: unknown): boolean => e instanceof Error && e.message.includes('NOGROUP');
@@ -188,8 +193,9 @@ export class StreamConsumer {
     do {
       const room = this.maxAckPending - this.inFlight;
       if (!this.active || room <= 0) return;
-      const reply = (await this.rt.cmd.callBuffer(
-        'XAUTOCLAIM',
+      // ioredis generates `<command>Buffer` for every command at run time (its .d.ts omits this one);
+      // `callBuffer` cannot be used: auto-pipelining drops its command name.
+      const reply = (await (this.rt.cmd as unknown as BufferCommands).xautoclaimBuffer(
         this.streamKey,
         this.config.durable,
         this.consumerName,
@@ -224,8 +230,9 @@ export class StreamConsumer {
     let body: Buffer | undefined;
     for (let i = 0; i + 1 < fields.length; i += 2) {
       const name = fields[i]!.toString();
-      if (name === 's') subject = fields[i + 1]!.toString();
-      else if (name === 'e') body = fields[i + 1];
+      const value = fields[i + 1]!;
+      if (name === 's') subject = value.toString();
+      else if (name === 'e') body = typeof value === 'string' ? Buffer.from(value) : value;
     }
     const filter = this.config.filterSubject;
     if (filter !== undefined && subject !== undefined && !subjectMatches(filter, subject)) {
