@@ -109,10 +109,12 @@ export class FakeBus implements Pick<CellBus, 'request' | 'subscribe'> {
 
 export class MemoryAudit implements AuditSink {
   readonly events: AuditEvent[] = [];
+  readonly byRequest = new Map<string, AuditEvent[]>();
   fail = false;
   append(event: AuditEvent): void {
     if (this.fail) throw new Error('disk full');
     this.events.push(event);
+    this.byRequest.set(event.requestId, [...(this.byRequest.get(event.requestId) ?? []), event]);
   }
 }
 

@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuditLog } from './audit-log.js';
+import { EnvelopeCipher } from './envelope-cipher.js';
+import { verifyAuditLog } from './verify-audit-log.js';
+
+let dir: string;
+let path: string;
+const keys = generateKeyPairSync('ed25519');
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gw-audit-'));
+  path = join(dir, 'audit.jsonl');
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function writeLog(n: number, opts: { batches?: number } = {}): Promise<void> {
+  const log = await AuditLog.open({ path, checkpointKey: keys.privateKey, flushIntervalMs: 10_000 });
+  const batches = opts.batches ?? 1;
+  for (let b = 0; b < batches; b++) {
+    for (let i = 0; i < n / batches; i++) log.append({ requestId: `r${b}-${i}`, decision: i % 3 === 0 ? 'deny' : 'allow', note: 'ü ✓ "quoted"' });
+    await log.flush();
+  }
+  await log.close();
+}
+
+async function lines(): Promise<string[]> {
+  return (await readFile(path, 'utf8')).split('\n').filter((l) => l !== '');
+}
+async function writeLines(ls: string[]): Promise<void> {
+  await writeFile(path, `${ls.join('\n')}\n`);
+}
+
+describe('AuditLog + verifyAuditLog', () => {
+  it('writes a chain that verifies, with a signed checkpoint per batch', async () => {
+    await writeLog(30, { batches: 3 });
+    const r = await verifyAuditLog(path, { key: keys.publicKey });
+    expect(r).toMatchObject({ ok: true, entries: 30, checkpoints: 3, head: { seq: 30 } });
+  });
+
+  it('continues the chain after reopening', async () => {
+    await writeLog(5);
+    await writeLog(5);
+    const r = await verifyAuditLog(path, { key: keys.publicKey });
+    expect(r.ok).toBe(true);
+    expect(r.entries).toBe(10);
+  });
+
+  it('detects a change of one byte', async () => {
+    await writeLog(10);
+    const ls = await lines();
+    ls[4] = (ls[4] ?? '').replace('"allow"', '"allOw"');
+    await writeLines(ls);
+    const r = await verifyAuditLog(path, { key: keys.publicKey });
+    expect(r.ok).toBe(false);
+    expect(r.problems[0]).toMatchObject({ kind: 'hash-mismatch', line: 5 });
+  });
+
+  it('detects a flipped byte anywhere in any line', async () => {
+    await writeLog(6);
+    const original = await readFile(path);
+    for (let i = 0; i < original.length; i += 37) {
+      if (original[i] === 0x0a) continue;
+      const copy = Buffer.from(original);
+      copy[i] = (copy[i] ?? 0) ^ 0x01;
+      await writeFile(path, copy);
+      const r = await verifyAuditLog(path, { key: keys.publicKey });
+      expect(r.ok, `byte ${i}`).toBe(false);
+    }
+  });
+
+  it('detects a removed entry', async () => {
+    await writeLog(10);
+    const ls = await lines();
+    ls.splice(3, 1);
+    await writeLines(ls);
+    const r = await verifyAuditLog(path, { key: keys.publicKey });
+    expect(r.ok).toBe(false);
+    expect(r.problems.map((p) => p.kind)).toContain('broken-link');
+  });
+
+  it('detects two swapped entries', async () => {
+    await writeLog(10);
+    const ls = await lines();
+    [ls[2], ls[6]] = [ls[6] ?? '', ls[2] ?? ''];
+    await writeLines(ls);
+    const r = await verifyAuditLog(path, { key: keys.publicKey });
+    expect(r.ok).toBe(false);
+    expect(r.problems.map((p) => p.kind)).toContain('broken-link');
+  });
+
+  it('detects truncation through the signed checkpoint, and not without the key', async () => {
+    await writeLog(10, { batches: 2 });
+    const ls = await lines();
+    await writeLines(ls.slice(0, 7));
+    const r = await verifyAuditLog(path, { key: keys.publicKey });
+    expect(r.ok).toBe(false);
+    expect(r.problems.map((p) => p.kind)).toContain('truncated');
+    expect((await verifyAuditLog(path)).ok).toBe(true); // the chain alone cannot see a cut tail
+  });
+
+  it('detects a rewritten chain (consistent hashes) through checkpoints, and forged checkpoints', async () => {
+    await writeLog(4);
+    const cp = await readFile(`${path}.checkpoints`, 'utf8');
+    await rm(path);
+    await rm(`${path}.checkpoints`);
+    const forger = await AuditLog.open({ path, flushIntervalMs: 10_000 });
+    for (let i = 0; i < 4; i++) forger.append({ requestId: `fake-${i}`, decision: 'allow' });
+    await forger.close();
+    await writeFile(`${path}.checkpoints`, cp);
+    const r = await verifyAuditLog(path, { key: keys.publicKey });
+    expect(r.problems.map((p) => p.kind)).toContain('checkpoint-mismatch');
+    const other = generateKeyPairSync('ed25519');
+    const forged = await AuditLog.open({ path: join(dir, 'b.jsonl'), checkpointKey: other.privateKey });
+    forged.append({ x: 1 });
+    await forged.close();
+    const r2 = await verifyAuditLog(join(dir, 'b.jsonl'), { key: keys.publicKey });
+    expect(r2.problems.map((p) => p.kind)).toEqual(expect.arrayContaining(['bad-signature', 'no-checkpoint']));
+  });
+
+  it('supports HMAC checkpoints and encrypted entries that still verify without the data key', async () => {
+    const hmac = randomBytes(32);
+    const cipher = new EnvelopeCipher({ activeKeyId: 'k1', keys: new Map([['k1', randomBytes(32)]]) });
+    const log = await AuditLog.open({ path, checkpointKey: hmac, cipher });
+    log.append({ requestId: 'secret-request', principal: 'alice' });
+    await log.close();
+    const text = await readFile(path, 'utf8');
+    expect(text).not.toContain('alice');
+    const entry = JSON.parse(text.split('\n')[0] ?? '') as { data: { enc: Parameters<EnvelopeCipher['decrypt']>[0] } };
+    expect(JSON.parse(cipher.decrypt(entry.data.enc, 'audit:1').toString())).toMatchObject({ principal: 'alice' });
+    expect((await verifyAuditLog(path, { key: hmac })).ok).toBe(true);
+    expect((await verifyAuditLog(path, { key: randomBytes(32) })).ok).toBe(false);
+  });
+
+  it('refuses to append after a partial last line', async () => {
+    await writeLog(2);
+    await writeFile(path, `${await readFile(path, 'utf8')}{"seq":3,"ts`);
+    await expect(AuditLog.open({ path })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+  });
+
+  it('the CLI exits 0 on an intact log and 1 on a tampered one', async () => {
+    await writeLog(5);
+    const pem = join(dir, 'pub.pem');
+    await writeFile(pem, keys.publicKey.export({ type: 'spki', format: 'pem' }));
+    const run = promisify(execFile);
+    const bin = join(import.meta.dirname, 'bin', 'cellular-audit.ts');
+    const args = ['--conditions=@cellular/source', '--import', 'tsx', bin, 'verify', path, '--public-key', pem];
+    const ok = await run(process.execPath, args);
+    expect(ok.stdout).toMatch(/^OK: 5 entries/mu);
+    const ls = await lines();
+    ls.pop();
+    await writeLines(ls);
+    const bad = await run(process.execPath, args).then(
+      () => ({ code: 0, stdout: '' }),
+      (e: { code: number; stdout: string }) => e,
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/truncated/u);
+  });
+});
