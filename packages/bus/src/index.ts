@@ -8,3 +8,7 @@ export { createMemoryTransport, MemoryTransport } from './memory-transport.js';
 export type { MemoryTransportOptions } from './memory-transport.js';
 export { createTelemetry } from './telemetry.js';
 export type { BusTelemetry, TelemetryOptions } from './telemetry.js';
+export { createFileJournal } from './file-journal.js';
+export type { FileJournal, FileJournalOptions, FileJournalStats } from './file-journal.js';
+export { isStreamJournal } from './stream-journal.js';
+export type { JournalRecord, StreamJournal } from './stream-journal.js';
