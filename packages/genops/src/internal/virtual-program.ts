@@ -30,7 +30,7 @@ export function analysisCompilerOptions(): ts.CompilerOptions {
     skipLibCheck: true,
     noEmit: true,
     allowJs: false,
-    types: [],
+    types: ['node'],
   };
 }
 
