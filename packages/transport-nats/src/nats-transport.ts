@@ -5,8 +5,9 @@
  *   `internal/reply-mux.ts`) instead of the client's per-request inbox bookkeeping and timers.
  * - Envelope metadata travels in NATS headers and the payload is the body, so the messages are
  *   ordinary NATS messages any NATS tool can read, and JetStream deduplicates on the envelope id.
- * Reconnects are the client's (subscriptions and consumers are restored by nats.js); this module adds
- * a bound on what is buffered while disconnected, because nats.js would buffer without limit.
+ * Reconnects are the client's (subscriptions and consumers are restored by nats.js). Publishes made
+ * while disconnected are buffered HERE, in order and up to `maxPendingPublishes`: nats.js v3 resets
+ * its outbound buffer on every reconnect attempt, so anything it buffered while down would be lost.
  */
 import { connect, nuid, type NatsConnection, type NodeConnectionOptions, type Subscription } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
@@ -72,6 +73,13 @@ export interface NatsTransportOptions {
 export interface NatsTransport extends Transport {
   /** The underlying connection, once connected. */
   readonly connection: NatsConnection | undefined;
+  /**
+   * Fire and forget (synchronous: never returns a promise). While disconnected the message is buffered
+   * (see `maxPendingPublishes`). Throws PAYLOAD_TOO_LARGE, TRANSPORT_CLOSED, INVALID_SUBJECT or BACKPRESSURE.
+   */
+  publish(envelope: Envelope): void;
+  /** Listen for status changes (`reconnecting` on disconnect, `connected` on reconnect); returns the remover. */
+  onStatusChange(listener: (status: TransportStatus) => void): () => void;
 }
 
 const DEFAULT_URL = 'nats://127.0.0.1:4222';
@@ -83,6 +91,13 @@ const STREAM_LOOKUP_TTL_MS = 10_000;
 interface StreamRoute {
   readonly subjects: readonly string[];
   readonly overflow: 'reject' | 'drop-oldest' | 'block';
+}
+
+interface BufferedPublish {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: MsgHdrs;
+  readonly reply: string | undefined;
 }
 
 interface JsPubAckWire {
@@ -126,7 +141,7 @@ class NatsTransportImpl implements NatsTransport {
   #js: JetStreamClient | undefined;
   #jsm: Promise<JetStreamManager> | undefined;
   #connecting: Promise<void> | undefined;
-  #pendingWhileDown = 0;
+  #buffered: BufferedPublish[] = [];
   #inflight = 0;
   #idleWaiters: (() => void)[] = [];
 
@@ -232,7 +247,7 @@ class NatsTransportImpl implements NatsTransport {
           break;
         case 'reconnect':
           this.#logger.info('nats: reconnected', { server: s.server });
-          this.#pendingWhileDown = 0;
+          this.#flushBuffered(nc);
           if (this.#status === 'reconnecting') this.#setStatus('connected');
           break;
         case 'error':
@@ -258,6 +273,7 @@ class NatsTransportImpl implements NatsTransport {
     const nc = this.#nc;
     this.#setStatus('closed');
     this.#mux.rejectAll(new CellularError('TRANSPORT_CLOSED', 'The NATS transport was closed', {}));
+    this.#buffered = [];
     for (const s of this.#subs) s.unsubscribe();
     this.#subs.clear();
     if (nc !== undefined && !nc.isClosed()) await nc.close();
@@ -325,21 +341,47 @@ class NatsTransportImpl implements NatsTransport {
     }
   }
 
-  /** Count a publish made while disconnected against the bound. */
-  #admit(subject: string): void {
-    if (this.#status !== 'reconnecting') return;
-    if (this.#pendingWhileDown >= this.#maxPending) {
-      throw new CellularError(
-        'BACKPRESSURE',
-        `NATS is disconnected and ${this.#pendingWhileDown} publishes are already buffered (maxPendingPublishes); publish to "${subject}" refused`,
-        { data: { subject, pending: this.#pendingWhileDown, limit: this.#maxPending, status: this.#status } },
-      );
+  /**
+   * True while the socket is down. Reads the client's own flag where it has one (the status event
+   * arrives a few ticks after the socket closed, and anything handed to nats.js in between is lost).
+   */
+  #disconnected(nc: NatsConnection): boolean {
+    const protocol = (nc as unknown as { protocol?: { connected?: unknown } }).protocol;
+    if (typeof protocol?.connected === 'boolean') return !protocol.connected && !nc.isClosed();
+    return this.#status === 'reconnecting';
+  }
+
+  #flushBuffered(nc: NatsConnection): void {
+    if (this.#buffered.length === 0 || this.#disconnected(nc)) return;
+    const items = this.#buffered;
+    this.#buffered = [];
+    for (let i = 0; i < items.length; i++) {
+      const b = items[i]!;
+      try {
+        if (b.reply === undefined) nc.publish(b.subject, b.data, { headers: b.headers });
+        else nc.publish(b.subject, b.data, { headers: b.headers, reply: b.reply });
+      } catch (e) {
+        // Down again: keep the rest, in order, for the next reconnect.
+        this.#buffered = items.slice(i).concat(this.#buffered);
+        this.#logger.warn('nats: flushing buffered publishes failed; will retry on reconnect', { error: String(e) });
+        return;
+      }
     }
-    this.#pendingWhileDown++;
   }
 
   #rawPublish(nc: NatsConnection, subject: string, data: Uint8Array, headers: MsgHdrs, reply: string | undefined): void {
-    this.#admit(subject);
+    if (this.#disconnected(nc)) {
+      if (this.#buffered.length >= this.#maxPending) {
+        throw new CellularError(
+          'BACKPRESSURE',
+          `NATS is disconnected and ${this.#buffered.length} publishes are already buffered (maxPendingPublishes); publish to "${subject}" refused`,
+          { data: { subject, pending: this.#buffered.length, limit: this.#maxPending, status: this.#status } },
+        );
+      }
+      this.#buffered.push({ subject, data, headers, reply });
+      return;
+    }
+    if (this.#buffered.length > 0) this.#flushBuffered(nc);
     try {
       if (reply === undefined) nc.publish(subject, data, { headers });
       else nc.publish(subject, data, { headers, reply });
