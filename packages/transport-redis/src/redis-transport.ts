@@ -364,6 +364,16 @@ export class RedisTransport implements Transport {
     }
   }
 
+  /** Delete a durable stream with everything it stored (not part of `Transport`; for tests and operations). */
+  async deleteStream(name: string): Promise<void> {
+    this.assertOpen();
+    try {
+      await this.store.deleteStream(name);
+    } catch (e) {
+      throw this.wrap(e);
+    }
+  }
+
   async publishDurable(envelope: Envelope, options?: { readonly timeout?: number }): Promise<PublishAck> {
     this.assertOpen();
     this.checkSubject(envelope.subject);

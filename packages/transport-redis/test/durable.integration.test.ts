@@ -183,7 +183,7 @@ describe.skipIf(skip)('RedisTransport durable streams (machine Redis)', () => {
     // A consumer reads a batch and dies without acking.
     const raw = new Redis(REDIS_URL);
     await raw.xgroup('CREATE', `${prefix}s:C`, 'grp', '0', 'MKSTREAM');
-    const read = (await raw.xreadgroup('GROUP', 'grp', 'dead-consumer', 'COUNT', 20, 'STREAMS', `${prefix}s:C`, '>')) as unknown[];
+    const read = (await raw.xreadgroup('GROUP', 'grp', 'dead-consumer', 'COUNT', 20, 'STREAMS', `${prefix}s:C`, '>'));
     expect(read).toHaveLength(1);
     raw.disconnect();
     const got: { n: number; attempt: number }[] = [];

@@ -67,7 +67,6 @@ export class StreamConsumer {
   private blocking: Redis | undefined;
   private active = true;
   private inFlight = 0;
-  private readonly inFlightIds = new Set<string>();
   private roomWaiter: (() => void) | undefined;
   private reclaimTimer: NodeJS.Timeout | undefined;
   private reclaiming: Promise<void> | undefined;
@@ -205,7 +204,8 @@ export class StreamConsumer {
         Math.min(this.rt.readBatch, room),
       )) as [Buffer, (Entry | null)[]];
       start = reply[0].toString();
-      const entries = reply[1].filter((e): e is Entry => e !== null && !this.inFlightIds.has(e[0].toString()));
+      // Entries still in a local handler past ackWait are redelivered too (that is what ackWait means).
+      const entries = reply[1].filter((e): e is Entry => e !== null);
       if (entries.length === 0) continue;
       const first = entries[0]![0].toString();
       const last = entries[entries.length - 1]![0].toString();
@@ -224,7 +224,6 @@ export class StreamConsumer {
 
   private deliver(entry: Entry, attempt: number): void {
     const id = entry[0].toString();
-    if (this.inFlightIds.has(id)) return;
     const fields = entry[1];
     let subject: string | undefined;
     let body: Buffer | undefined;
@@ -250,19 +249,17 @@ export class StreamConsumer {
     }
     envelope.attempt = attempt;
     this.inFlight++;
-    this.inFlightIds.add(id);
     const work = this.handle(id, envelope, attempt);
     if (work) {
       void this.subscription.track(work).finally(() => {
-        this.release(id);
+        this.release();
       });
     }
-    else this.release(id);
+    else this.release();
   }
 
-  private release(id: string): void {
+  private release(): void {
     this.inFlight--;
-    this.inFlightIds.delete(id);
     const w = this.roomWaiter;
     if (w && this.inFlight < this.maxAckPending) {
       this.roomWaiter = undefined;

@@ -16,6 +16,7 @@ import {
 import type { Redis } from 'ioredis';
 import type { KeyLayout } from './keys.js';
 import { PUBLISH_SCRIPT } from './publish-script.js';
+import { escapeGlob } from './subject-glob.js';
 
 const STREAM_NAME_RE = /^[A-Za-z0-9_-]+$/u;
 const DEFAULT_MAX_MESSAGES = 100_000;
@@ -94,6 +95,22 @@ export class StreamStore {
     }
     await this.options.redis.hset(this.options.keys.streamRegistry(), stream.name, JSON.stringify(stream));
     this.remember(stream);
+  }
+
+  /** Remove a stream, its sequence, duplicate markers and registry entry. Consumers on it stop receiving. */
+  async deleteStream(name: string): Promise<void> {
+    const { redis, keys } = this.options;
+    const pattern = `${escapeGlob(keys.duplicate(name, ''))}*`;
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (found.length > 0) await redis.unlink(...found);
+    } while (cursor !== '0');
+    await redis.unlink(keys.stream(name), keys.streamSeq(name));
+    await redis.hdel(keys.streamRegistry(), name);
+    this.streams.delete(name);
+    this.bySubject.clear();
   }
 
   /** The stream that captures `subject`, reloading the registry once on a miss. */
