@@ -35,12 +35,12 @@ function run(path: string, mode: 'work' | 'recover'): Proc {
   const lines: string[] = [];
   const stderr: string[] = [];
   let partial = '';
-  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     const parts = (partial + chunk).split('\n');
     partial = parts.pop() ?? '';
     lines.push(...parts);
   });
-  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+  proc.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
   return { proc, lines, stderr };
 }
 
