@@ -396,13 +396,18 @@ export class RedisTransport implements Transport {
     const consumer = new StreamConsumer(
       {
         cmd: this.cmd,
-        connectBlocking: () =>
-          this.cmd.duplicate({
+        connectBlocking: () => {
+          const conn = this.cmd.duplicate({
             enableAutoPipelining: false,
             maxRetriesPerRequest: null,
             lazyConnect: false,
             connectionName: `cellular-consumer-${this.instanceId}`,
-          }),
+          });
+          conn.on('error', (e: unknown) => {
+            this.logger.warn('redis consumer connection error', { error: String(e) });
+          });
+          return conn;
+        },
         keys: this.keys,
         store: this.store,
         codec: this.codec,
