@@ -2,6 +2,7 @@ import { CellularError, createEnvelope } from '@cellular/core';
 import type { Envelope } from '@cellular/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryTransport, type MemoryTransport } from './memory-transport.js';
+import type { StreamJournal } from './stream-journal.js';
 
 const env = (subject: string, payload: unknown = null, extra: Partial<Envelope> = {}): Envelope => ({
   ...createEnvelope({ subject, payload }),
@@ -188,7 +189,14 @@ describe('memory transport lifecycle', () => {
     const t = make();
     expect(t.capabilities.durability).toBe('process');
     expect(t.capabilities.noResponders).toBe(true);
-    expect(make({ journal: {} }).capabilities.durability).toBe('persistent');
+    const journal: StreamJournal = {
+      load: () => [],
+      append: () => Promise.resolve(),
+      setSnapshot: () => undefined,
+      flush: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
+    expect(make({ journal }).capabilities.durability).toBe('persistent');
   });
 
   it('drain stops intake, finishes in-flight handlers (whose replies still arrive), then closes', async () => {

@@ -31,6 +31,7 @@ import type {
 import { BusEnvelope } from './internal/bus-envelope.js';
 import { MemoryStreams } from './internal/memory-streams.js';
 import { SubjectTrie, type MatchResult } from './internal/subject-trie.js';
+import type { StreamJournal } from './stream-journal.js';
 
 /** Options for {@link createMemoryTransport}. */
 export interface MemoryTransportOptions {
@@ -44,10 +45,10 @@ export interface MemoryTransportOptions {
    */
   readonly onError?: (error: CellularError, info: { readonly subject: string | undefined; readonly pattern: string }) => void;
   /**
-   * Journal that makes durable streams survive a process restart (see the journal in this package).
-   * Without one, `capabilities.durability` is `'process'`.
+   * Journal that makes durable streams survive a process restart (for example `createFileJournal()`).
+   * Without one, `capabilities.durability` is `'process'`, with one `'persistent'`.
    */
-  readonly journal?: unknown;
+  readonly journal?: StreamJournal;
   /** Most distinct subjects whose subscription match is cached. Defaults to 4096. */
   readonly matchCacheSize?: number;
 }
