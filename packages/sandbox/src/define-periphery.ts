@@ -138,6 +138,7 @@ export function definePeriphery<const H extends Readonly<Record<string, RequestC
   let timeouts = 0;
   let bus: CellBus | undefined;
   let tier: TierRunner | undefined;
+  let closed = false;
   const subscriptions: BusSubscription[] = [];
 
   function incident(error: CellularError, task: string | undefined): void {
@@ -169,6 +170,7 @@ export function definePeriphery<const H extends Readonly<Record<string, RequestC
   };
 
   function runner(): TierRunner {
+    if (closed) throw new CellularError('TRANSPORT_CLOSED', `Periphery "${definition.name}" is closed`, { data: { periphery: definition.name } });
     const options = { name: definition.name, modulePath, limits, guards, logger };
     tier ??= limits.tier === 'process' ? createProcessTier(options) : createWorkerTier(options);
     return tier;
@@ -194,6 +196,7 @@ export function definePeriphery<const H extends Readonly<Record<string, RequestC
   }
 
   async function close(): Promise<void> {
+    closed = true;
     for (const s of subscriptions.splice(0)) s.unsubscribe();
     bus = undefined;
     const t = tier;
@@ -212,6 +215,7 @@ export function definePeriphery<const H extends Readonly<Record<string, RequestC
     ...(definition.facts === undefined ? {} : { facts: definition.facts }),
     grants: JSON.parse(JSON.stringify(grants)) as Record<string, unknown>,
     start: (context) => {
+      closed = false;
       bus = context.bus;
       for (const [task, contract] of handles) {
         subscriptions.push(context.bus.handle(contract, (payload: unknown) => run(task, payload) as never));

@@ -85,6 +85,9 @@ export function createRssWatchdog(limitMb: number | undefined, sample: () => num
 } {
   let timer: NodeJS.Timeout | undefined;
   let active = 0;
+  // After firing, stay quiet until memory is back under the ceiling: memory of a terminated worker is
+  // released a little later, and innocent tasks must not be killed for it meanwhile.
+  let tripped = false;
   const stop = (): void => {
     if (timer !== undefined) clearInterval(timer);
     timer = undefined;
@@ -95,7 +98,12 @@ export function createRssWatchdog(limitMb: number | undefined, sample: () => num
       if (limitMb === undefined || timer !== undefined) return;
       timer = setInterval(() => {
         const rss = sample();
-        if (rss !== undefined && rss / 1048576 > limitMb) onExceeded(Math.round(rss / 1048576));
+        if (rss === undefined) return;
+        const over = rss / 1048576 > limitMb;
+        if (over && !tripped) {
+          tripped = true;
+          onExceeded(Math.round(rss / 1048576));
+        } else if (!over) tripped = false;
       }, 25);
       timer.unref();
     },

@@ -94,6 +94,10 @@ export function createWorkerTier(options: WorkerTierOptions): TierRunner {
     async run(task, payload, signal) {
       if (closed) throw new CellularError('TRANSPORT_CLOSED', `Periphery "${name}" is closed`);
       if (signal?.aborted === true) throw new CellularError('CANCELLED', 'Task cancelled before it started');
+      // Our own bound (running + queued): piscina's balancer may queue on busy workers past maxQueue.
+      if (inflight.size >= limits.threads + limits.maxQueue) {
+        throw new CellularError('BACKPRESSURE', `Periphery "${name}" queue is full (limits.maxQueue ${limits.maxQueue})`, { data: { periphery: name, task } });
+      }
       const control = new AbortController();
       const timer = setTimeout(() => {
         control.abort(timedOut(name, task, limits.timeoutMs));
