@@ -1,0 +1,67 @@
+// Writes the replay recordings of the greeter fixture. The answers are scripted (written here by
+// hand, standing in for a model), so the end-to-end test and the README report are reproducible
+// without network or credentials. Run: pnpm exec tsx --conditions=@cellular/source scripts/record-fixture.ts
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildRequest } from '../src/regenerate.js';
+import { readLock } from '../src/lockfile.js';
+import { createRecordingProvider } from '../src/providers/replay-provider.js';
+import type { Provider } from '../src/providers/provider.js';
+import { createGreeterRepo, RECORDINGS_DIR } from '../test/helpers/greeter-repo.js';
+
+const file = (path: string, content: string): string => `=== FILE: ${path} ===\n${content.trimEnd()}\n=== END FILE ===`;
+
+const V2 = file(
+  'src/index.ts',
+  `/** Options for {@link greet}. */
+export interface GreetOptions {
+  /** Defaults to "!". */
+  readonly punctuation?: string;
+  /** Upper-case the greeting. Defaults to false. */
+  readonly shout?: boolean;
+}
+
+/** Greet someone. */
+export function greet(name: string, options: GreetOptions = {}): string {
+  const text = \`Hello, \${name}\${options.punctuation ?? '!'}\`;
+  return options.shout === true ? text.toUpperCase() : text;
+}
+
+/** Say goodbye. */
+export function farewell(name: string): string {
+  return \`Goodbye, \${name}.\`;
+}`,
+);
+
+const BREAKING = file(
+  'src/index.ts',
+  `/** Options for {@link welcome}. */
+export interface GreetOptions {
+  readonly punctuation?: string;
+}
+
+/** Welcome someone. */
+export function welcome(name: string, options: GreetOptions = {}): string {
+  return \`Hello, \${name}\${options.punctuation ?? '!'}\`;
+}`,
+);
+
+const scripted = (text: string, usage: { inputTokens: number; outputTokens: number }): Provider => ({
+  name: 'scripted',
+  complete: (req) => Promise.resolve({ text, usage, model: req.model }),
+});
+
+const repo = createGreeterRepo();
+try {
+  const entry = readLock(join(repo.root, 'genops.lock')).packages['@fixture/greeter']!;
+  for (const [spec, answer, usage] of [
+    ['spec-v2.md', V2, { inputTokens: 912, outputTokens: 187 }],
+    ['spec-breaking.md', BREAKING, { inputTokens: 897, outputTokens: 101 }],
+  ] as const) {
+    const { request } = buildRequest(repo.pkgDir, join(repo.pkgDir, spec), entry, 'regenerate');
+    await createRecordingProvider(scripted(answer, usage), RECORDINGS_DIR).complete(request);
+    console.log(`recorded ${spec}`);
+  }
+} finally {
+  rmSync(repo.root, { recursive: true, force: true });
+}
