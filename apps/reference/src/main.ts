@@ -1,1 +1,74 @@
-export {};
+/**
+ * `pnpm start`: the reading room in one process on embedded defaults (in-memory bus, SQLite under
+ * ./data), or a subset of cells on NATS/Redis:
+ *   CELLULAR_TRANSPORT=nats pnpm start -- --cells fetcher,summarizer
+ * Environment: PORT (8080), HOST (127.0.0.1), CELLULAR_DATA_DIR (./data), CELLULAR_TRANSPORT
+ * (memory|nats|redis), NATS_URL, REDIS_URL, CELLULAR_SAMPLE_SITE=0 to not start the sample site.
+ */
+import { join } from 'node:path';
+import type { Logger } from '@cellular/core';
+import { CELL_NAMES, startApp, type AppConfig } from './app.js';
+
+function parseArgs(argv: readonly string[]): { cells?: string[]; port?: number } {
+  const out: { cells?: string[]; port?: number } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--cells') out.cells = (argv[++i] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--port') out.port = Number(argv[++i]);
+  }
+  return out;
+}
+
+const consoleLogger: Logger = {
+  debug: () => undefined,
+  info: (m, d) => console.log(`[info] ${m}${d ? ` ${JSON.stringify(d)}` : ''}`),
+  warn: (m, d) => console.warn(`[warn] ${m}${d ? ` ${JSON.stringify(d)}` : ''}`),
+  error: (m, d) => console.error(`[error] ${m}${d ? ` ${JSON.stringify(d)}` : ''}`),
+};
+
+const args = parseArgs(process.argv.slice(2));
+const transport = (process.env.CELLULAR_TRANSPORT ?? 'memory') as NonNullable<AppConfig['transport']>;
+if (!['memory', 'nats', 'redis'].includes(transport)) {
+  console.error(`CELLULAR_TRANSPORT must be memory, nats or redis (got ${String(transport)})`);
+  process.exit(2);
+}
+for (const c of args.cells ?? []) {
+  if (!(CELL_NAMES as readonly string[]).includes(c)) {
+    console.error(`Unknown cell "${c}"; cells: ${CELL_NAMES.join(', ')}`);
+    process.exit(2);
+  }
+}
+
+const app = await startApp({
+  dataDir: process.env.CELLULAR_DATA_DIR ?? join(process.cwd(), 'data'),
+  transport,
+  ...(process.env.NATS_URL ? { natsUrl: process.env.NATS_URL } : {}),
+  ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+  ...(args.cells ? { cells: args.cells } : {}),
+  port: args.port ?? Number(process.env.PORT ?? 8080),
+  host: process.env.HOST ?? '127.0.0.1',
+  sampleSite: process.env.CELLULAR_SAMPLE_SITE !== '0',
+  logger: consoleLogger,
+});
+
+console.log(`Reading room running (${transport}; cells: ${(args.cells ?? CELL_NAMES).join(', ')})`);
+if (app.url) console.log(`  Open ${app.url}`);
+if (app.firstAdminKey) console.log(`  First admin API key (shown once, stored only as a hash): ${app.firstAdminKey}`);
+else if (app.url) console.log('  Admin key: printed at first start; issue another with `pnpm --filter @cellular/reference ops issue-key admin admin`');
+if (app.sampleSite) console.log(`  Sample site to submit: ${app.sampleSite.articles[0]}`);
+
+let stopping = false;
+const stop = (signal: string): void => {
+  if (stopping) process.exit(130);
+  stopping = true;
+  console.log(`${signal}: stopping…`);
+  app.stop().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));

@@ -114,6 +114,11 @@ export interface GatewayOptions {
   readonly openapi?: false | (OpenApiOptions & { readonly path?: string });
   /** Default bus request timeout in ms. Defaults to 5000. */
   readonly requestTimeoutMs?: number;
+  /**
+   * Static public pages (an app's HTML, JS, CSS): path -> content and type. They carry no data, need no
+   * authentication and get the security headers; everything with data stays behind contract routes.
+   */
+  readonly pages?: Readonly<Record<string, { readonly body: string; readonly type: string }>>;
   readonly stats?: GatewayStatsOptions;
   /** Defaults to silent. */
   readonly logger?: Logger;
@@ -149,9 +154,9 @@ function send(reply: FastifyReply, status: number, body: ErrorBody): FastifyRepl
   return reply.code(status).type('application/json; charset=utf-8').send(body);
 }
 
-function sendError(reply: FastifyReply, error: CellularError, statusOverride?: number): FastifyReply {
+function sendError(reply: FastifyReply, error: CellularError, statusOverride?: number): void {
   const { status, body } = toErrorResponse(error);
-  return send(reply, statusOverride ?? status, body);
+  send(reply, statusOverride ?? status, body);
 }
 
 /** The 4xx status Fastify chose (413, 415, 400, …), kept as is; anything else is ours to map. */
@@ -232,7 +237,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return503OnClosing: true,
     frameworkErrors: (err, _req, reply) => {
       reply.headers(headers);
-      void sendError(reply, fastifyErrorToCellular(err), clientStatus(err));
+      sendError(reply, fastifyErrorToCellular(err), clientStatus(err));
     },
   });
   app.removeContentTypeParser(['text/plain']);
@@ -255,12 +260,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         });
 
   /** Returns a reply when the request is over its limit. */
-  async function limited(req: FastifyRequest, reply: FastifyReply, limiter: typeof ipLimiter): Promise<FastifyReply | undefined> {
-    if (!limiter) return undefined;
+  async function limited(req: FastifyRequest, reply: FastifyReply, limiter: typeof ipLimiter): Promise<boolean> {
+    if (!limiter) return false;
     const r = await limiter(req);
-    if (r.isAllowed || !r.isExceeded) return undefined;
+    if (r.isAllowed || !r.isExceeded) return false;
     reply.header('retry-after', String(Math.max(1, r.ttlInSeconds)));
-    return sendError(reply, new CellularError('RATE_LIMITED', 'Too many requests'));
+    sendError(reply, new CellularError('RATE_LIMITED', 'Too many requests'));
+    return true;
   }
 
   app.addHook('onRequest', async (req, reply) => {
@@ -270,7 +276,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const h = cors.headersFor(headerValue(req.headers.origin));
       if (Object.keys(h).length > 0) reply.headers(h);
     }
-    return limited(req, reply, ipLimiter);
+    if (await limited(req, reply, ipLimiter)) return reply;
+    return undefined;
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -292,10 +299,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (toErrorResponse(ce).status >= 500) {
       logger.error('gateway request failed', { requestId: req.id, code: ce.code, error: err.message, route: req.routeOptions.url ?? '' });
     }
-    return sendError(reply, ce, override);
+    sendError(reply, ce, override);
+    return reply;
   });
 
-  app.setNotFoundHandler((_req, reply) => sendError(reply, new CellularError('NOT_FOUND', 'Not found')));
+  app.setNotFoundHandler((_req, reply) => {
+    sendError(reply, new CellularError('NOT_FOUND', 'Not found'));
+    return reply;
+  });
 
   async function authenticate(req: FastifyRequest): Promise<{ principal?: Principal; reason: string; method: string }> {
     const authz = headerValue(req.headers.authorization);
@@ -348,31 +359,37 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const st: RequestState = { principal: undefined, capabilities: [], authMethod: 'none', started: performance.now() };
       states.set(req, st);
       const q = req.query as Record<string, unknown>;
-      if (Object.keys(q).length > queryLimit) return sendError(reply, new CellularError('VALIDATION', `At most ${queryLimit} query parameters`));
+      if (Object.keys(q).length > queryLimit) {
+        sendError(reply, new CellularError('VALIDATION', `At most ${queryLimit} query parameters`));
+        return reply;
+      }
       try {
         if (route.public === true) {
           record(req, route, st, { stage: 'route', decision: 'allow', reason: 'public' });
-          return await limited(req, reply, principalLimiter);
+          return (await limited(req, reply, principalLimiter)) ? reply : undefined;
         }
         const a = await authenticate(req);
         st.authMethod = a.method;
         if (!a.principal) {
           record(req, route, st, { stage: 'route', decision: 'deny', reason: a.reason });
           reply.header('www-authenticate', jwt ? 'Bearer' : 'ApiKey');
-          return sendError(reply, new CellularError('UNAUTHORIZED', 'Authentication required'));
+          sendError(reply, new CellularError('UNAUTHORIZED', 'Authentication required'));
+          return reply;
         }
         st.principal = a.principal;
         st.capabilities = rbac.capabilitiesOf(a.principal.roles);
         if (!rbac.allows(st.capabilities, required)) {
           record(req, route, st, { stage: 'route', decision: 'deny', reason: 'missing-capability' });
-          return sendError(reply, new CellularError('FORBIDDEN', 'Not allowed'));
+          sendError(reply, new CellularError('FORBIDDEN', 'Not allowed'));
+          return reply;
         }
         record(req, route, st, { stage: 'route', decision: 'allow', reason: 'ok' });
       } catch (e) {
         logger.error('audit append failed; refusing request', { requestId: req.id, error: (e as Error).message });
-        return sendError(reply, new CellularError('TRANSPORT_ERROR', 'Service unavailable'));
+        sendError(reply, new CellularError('TRANSPORT_ERROR', 'Service unavailable'));
+        return reply;
       }
-      return limited(req, reply, principalLimiter);
+      return (await limited(req, reply, principalLimiter)) ? reply : undefined;
     };
   }
 
@@ -422,7 +439,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     raw.write(': connected\n\n');
     const who = { principal: st.principal, capabilities: st.capabilities };
     const sub = options.bus.subscribe(route.contract as EventContract, (payload, ctx) => {
-      if (route.filter && !route.filter(payload as never, who)) return;
+      if (route.filter && !route.filter(payload, who)) return;
       if (raw.writableLength > 1 << 20) {
         end(); // a client that does not read is cut off rather than buffered without bound
         return;
@@ -467,12 +484,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const payload: unknown = route.contract.parsePayload(raw);
       const params = req.params as Record<string, string>;
       if (route.authorize && st.principal) {
-        const objectId = route.objectId ? route.objectId(payload as never, params) : params.id;
-        const ok = await route.authorize({ principal: st.principal, capabilities: st.capabilities, payload: payload as never, params });
+        const objectId = route.objectId ? route.objectId(payload, params) : params.id;
+        const ok = await route.authorize({ principal: st.principal, capabilities: st.capabilities, payload: payload, params });
         record(req, route, st, { stage: 'object', decision: ok ? 'allow' : 'deny', reason: ok ? 'ok' : 'object-denied', ...(objectId === undefined ? {} : { objectId }) });
         if (!ok) throw new CellularError('FORBIDDEN', 'Not allowed');
       }
-      const result = await options.bus.request(route.contract as RequestContract, payload as never, {
+      const result = await options.bus.request(route.contract as RequestContract, payload, {
         timeout: route.timeoutMs ?? defaultTimeout,
         headers: principalHeaders(st),
       });
@@ -499,10 +516,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     for (const [path, methods] of methodsByPath) {
       app.options(path, async (req, reply) => {
         const h = cors.preflight(headerValue(req.headers.origin), methods);
-        if (!h) return sendError(reply, new CellularError('NOT_FOUND', 'Not found'));
+        if (!h) {
+          sendError(reply, new CellularError('NOT_FOUND', 'Not found'));
+          return reply;
+        }
         return reply.headers(h).code(204).send();
       });
     }
+  }
+
+  for (const [path, page] of Object.entries(options.pages ?? {})) {
+    app.get(path, async (_req, reply) => reply.type(page.type).send(page.body));
   }
 
   await app.ready();

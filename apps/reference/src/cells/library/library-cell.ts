@@ -1,0 +1,119 @@
+/**
+ * The library cell owns documents, tags and their status. A submission is stored (queued) and put on
+ * the durable FetchJob stream; the cell's own consumer then asks the sandboxed fetcher for the page and
+ * the summarizer for a summary, recording each step and publishing it as a status event. SQLite is the
+ * source of truth: at start the cell re-enqueues every document a crash or restart left unfinished, and
+ * a job for a finished document is acked without work, so a link always ends summarised or clearly
+ * failed, never silently lost.
+ */
+import { CellularError, defineCell, toCellularError } from '@cellular/core';
+import type { CellBus } from '@cellular/core';
+import {
+  DocumentReady,
+  DocumentStatusChanged,
+  FetchJob,
+  FetchPage,
+  GetDocument,
+  ListDocuments,
+  SubmitLink,
+  Summarise,
+  TagDocument,
+} from '../../contracts.js';
+import { LibraryStore } from './library-store.js';
+
+/** Options for {@link libraryCell}. */
+export interface LibraryOptions {
+  /** SQLite file path. */
+  readonly dbPath: string;
+  /** Fetch attempts before a document is marked failed. Defaults to 3. */
+  readonly maxAttempts?: number;
+  /** Fetch timeout in ms. Defaults to 30,000. */
+  readonly fetchTimeoutMs?: number;
+}
+
+/** Errors that will not get better by retrying. */
+const PERMANENT = new Set(['SANDBOX_VIOLATION', 'VALIDATION', 'PAYLOAD_TOO_LARGE', 'NOT_FOUND', 'FORBIDDEN']);
+
+/** The library cell plus a handle on its store (for runbooks and tests). */
+export function libraryCell(options: LibraryOptions) {
+  let store: LibraryStore | undefined;
+  const maxAttempts = options.maxAttempts ?? 3;
+  const status = async (bus: CellBus, id: string, s: 'queued' | 'fetching' | 'fetched' | 'summarised' | 'failed', error?: string): Promise<void> => {
+    const doc = store!.get(id, false);
+    await bus.publish(DocumentStatusChanged, { id, status: s, title: doc?.title ?? '', at: Date.now(), ...(error ? { error } : {}) });
+  };
+  const cell = defineCell({
+    name: 'library',
+    description: 'Documents, tags and their status (SQLite)',
+    capabilities: ['db:library'],
+    handles: [SubmitLink, GetDocument, ListDocuments, TagDocument],
+    publishes: [DocumentStatusChanged, DocumentReady, FetchJob],
+    consumes: [FetchJob],
+    requests: [FetchPage, Summarise],
+    dependsOn: ['summarizer', 'fetcher'],
+    start: async ({ bus, logger }) => {
+      store = new LibraryStore(options.dbPath);
+      const db = store;
+      bus.handle(SubmitLink, async ({ url, tags }, ctx) => {
+        const id = db.insert(url, ctx.principal ?? 'anonymous', tags);
+        await bus.stream(FetchJob, { id, url });
+        await status(bus, id, 'queued');
+        return { id, status: 'queued' as const };
+      });
+      bus.handle(GetDocument, ({ id }) => {
+        const doc = db.get(id);
+        if (!doc) throw new CellularError('NOT_FOUND', `No document ${id}`);
+        return doc;
+      });
+      bus.handle(ListDocuments, ({ tag, limit, offset }) => db.list({ tag, limit, offset }));
+      bus.handle(TagDocument, async ({ id, tags }) => {
+        if (!db.setTags(id, tags)) throw new CellularError('NOT_FOUND', `No document ${id}`);
+        const doc = db.get(id)!;
+        if (doc.status === 'summarised') {
+          await bus.publish(DocumentReady, { id, title: doc.title, text: doc.text ?? '', summary: doc.summary, tags });
+        }
+        return { id, tags };
+      });
+      bus.consume(
+        FetchJob,
+        async ({ id, url }, msg) => {
+          const doc = db.get(id, false);
+          if (!doc || doc.status === 'summarised' || doc.status === 'failed') return; // duplicate delivery: nothing to do
+          try {
+            if (doc.status !== 'fetched') {
+              db.setStatus(id, 'fetching');
+              await status(bus, id, 'fetching');
+              const page = await bus.request(FetchPage, { url }, { timeout: options.fetchTimeoutMs ?? 30_000 });
+              db.setFetched(id, page);
+              await status(bus, id, 'fetched');
+            }
+            const full = db.get(id)!;
+            const { summary, method } = await bus.request(Summarise, { title: full.title, text: full.text ?? '' }, { timeout: 60_000 });
+            db.setSummary(id, summary, method);
+            await bus.publish(DocumentReady, { id, title: full.title, text: full.text ?? '', summary, tags: full.tags });
+            await status(bus, id, 'summarised');
+          } catch (e) {
+            const err = toCellularError(e);
+            if (PERMANENT.has(err.code) || msg.deliveryAttempt >= maxAttempts) {
+              const reason = `${err.code}: ${err.message}`;
+              db.setStatus(id, 'failed', reason);
+              await status(bus, id, 'failed', reason);
+              logger.warn('document failed', { id, reason, attempt: msg.deliveryAttempt });
+              return;
+            }
+            logger.info('fetch will be retried', { id, code: err.code, attempt: msg.deliveryAttempt });
+            await msg.nack();
+          }
+        },
+        { durable: 'library-fetch', maxDeliver: maxAttempts + 1, backoffMs: [500, 2000], ackWaitMs: 60_000 },
+      );
+      // Recovery: anything a crash or restart interrupted goes back on the stream.
+      for (const p of db.pending()) await bus.stream(FetchJob, { id: p.id, url: p.url });
+    },
+    stop: () => {
+      store?.close();
+      store = undefined;
+    },
+  });
+  return { cell, store: (): LibraryStore | undefined => store };
+}
