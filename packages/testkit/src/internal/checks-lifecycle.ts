@@ -2,6 +2,7 @@
  * Lifecycle checks: connect is idempotent, `drain()` lets in-flight handlers finish before closing,
  * and after `close()` every call fails TRANSPORT_CLOSED (sync throw or rejection both accepted).
  */
+import type { TransportSubscription } from '@cellular/core';
 import { expect } from 'vitest';
 import type { ConformanceCheck } from '../conformance-checks.js';
 import { expectCellularError } from '../conformance-context.js';
@@ -20,6 +21,46 @@ async function expectAllClosed(ctx: ConformanceContext): Promise<void> {
     'TRANSPORT_CLOSED',
     'consume after close',
   );
+}
+
+/**
+ * A subscription whose handler is running (held at a gate) when this returns; `expectWaitsFor(p)`
+ * asserts that `p` (a drain) stays pending until the gate opens, and that the handler then finished.
+ */
+async function gatedSubscription(ctx: ConformanceContext, suffix: string): Promise<{
+  readonly subject: string;
+  readonly sub: TransportSubscription;
+  started(): number;
+  expectWaitsFor(drain: Promise<void>, what: string): Promise<void>;
+}> {
+  const subject = ctx.subject(suffix);
+  let started = 0;
+  let finished = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => { release = resolve; });
+  ctx.defer(release);
+  const sub = ctx.transport.subscribe(subject, async () => {
+    started++;
+    await gate;
+    finished++;
+  });
+  await ctx.transport.publish(ctx.envelope(subject, 1));
+  await ctx.waitFor(() => started === 1, 'handler never started');
+  return {
+    subject,
+    sub,
+    started: () => started,
+    async expectWaitsFor(drain, what) {
+      let drained = false;
+      const watched = drain.then(() => { drained = true; });
+      await ctx.settle();
+      expect(drained, `${what} resolved while a handler was still running`).toBe(false);
+      release();
+      await ctx.within(watched, what);
+      expect(finished).toBe(1);
+      await ctx.within(sub.closed, `subscription.closed after ${what}`);
+    },
+  };
 }
 
 export const lifecycleChecks: readonly ConformanceCheck[] = [
@@ -56,27 +97,8 @@ export const lifecycleChecks: readonly ConformanceCheck[] = [
     group: 'drain and close',
     title: 'drain waits for in-flight handlers, then the transport is closed',
     async run(ctx) {
-      const subject = ctx.subject('drain');
-      let started = 0;
-      let finished = 0;
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => { release = resolve; });
-      ctx.defer(release);
-      const sub = ctx.transport.subscribe(subject, async () => {
-        started++;
-        await gate;
-        finished++;
-      });
-      await ctx.transport.publish(ctx.envelope(subject, 1));
-      await ctx.waitFor(() => started === 1, 'handler never started');
-      let drained = false;
-      const draining = ctx.transport.drain().then(() => { drained = true; });
-      await ctx.settle();
-      expect(drained, 'drain resolved while a handler was still running').toBe(false);
-      release();
-      await ctx.within(draining, 'transport.drain()');
-      expect(finished).toBe(1);
-      await ctx.within(sub.closed, 'subscription.closed after drain');
+      const gated = await gatedSubscription(ctx, 'drain');
+      await gated.expectWaitsFor(ctx.transport.drain(), 'transport.drain()');
       await expectAllClosed(ctx);
     },
   },
@@ -85,30 +107,11 @@ export const lifecycleChecks: readonly ConformanceCheck[] = [
     group: 'drain and close',
     title: 'subscription.drain stops delivery and waits for its in-flight handler',
     async run(ctx) {
-      const subject = ctx.subject('subdrain');
-      let finished = 0;
-      let started = 0;
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => { release = resolve; });
-      ctx.defer(release);
-      const sub = ctx.transport.subscribe(subject, async () => {
-        started++;
-        await gate;
-        finished++;
-      });
-      await ctx.transport.publish(ctx.envelope(subject, 1));
-      await ctx.waitFor(() => started === 1, 'handler never started');
-      let drained = false;
-      const draining = sub.drain().then(() => { drained = true; });
+      const gated = await gatedSubscription(ctx, 'subdrain');
+      await gated.expectWaitsFor(gated.sub.drain(), 'subscription.drain()');
+      await ctx.transport.publish(ctx.envelope(gated.subject, 2));
       await ctx.settle();
-      expect(drained, 'subscription drain resolved while its handler was still running').toBe(false);
-      release();
-      await ctx.within(draining, 'subscription.drain()');
-      expect(finished).toBe(1);
-      await ctx.within(sub.closed, 'subscription.closed after drain');
-      await ctx.transport.publish(ctx.envelope(subject, 2));
-      await ctx.settle();
-      expect(started, 'a drained subscription still received messages').toBe(1);
+      expect(gated.started(), 'a drained subscription still received messages').toBe(1);
       expect(ctx.transport.status).toBe('connected');
     },
   },
