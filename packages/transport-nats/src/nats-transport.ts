@@ -15,6 +15,7 @@ import {
   CellularError,
   assertPattern,
   assertSubject,
+  isWildcardPattern,
   jsonCodec,
   silentLogger,
   subjectMatches,
@@ -35,7 +36,7 @@ import {
 } from '@cellular/core';
 import { MsgHdrsImpl, type Msg, type MsgHdrs } from '@nats-io/transport-node';
 import { ReplyMux } from './internal/reply-mux.js';
-import { decodeMessage, encodeMessage } from './internal/envelope-message.js';
+import { decodeMessage, encodeMessage, rawHeaderText } from './internal/envelope-message.js';
 import { DEFAULTS, resolveConsumer, streamDiff, toJsStreamConfig } from './internal/jetstream-config.js';
 import { DurableConsumer } from './internal/durable-consumer.js';
 import { fromNatsError, isNotFound } from './internal/nats-errors.js';
@@ -405,6 +406,8 @@ class NatsTransportImpl implements NatsTransport {
     assertPattern(pattern);
     const queue = options?.queue;
     const codec = this.#codec;
+    // A literal subject needs no decoding of the subject bytes on every message.
+    const literal = isWildcardPattern(pattern) ? undefined : pattern;
     const logger = this.#logger;
     let subInflight = 0;
     let subIdle: (() => void)[] = [];
@@ -431,7 +434,11 @@ class NatsTransportImpl implements NatsTransport {
           }
           let env: Envelope;
           try {
-            env = decodeMessage(msg, codec, msg.reply);
+            env = decodeMessage(
+              { subject: literal ?? msg.subject, data: msg.data, headers: rawHeaderText(msg) ?? msg.headers },
+              codec,
+              msg.reply,
+            );
           } catch (e) {
             logger.warn('nats: dropped a message that does not decode', { subject: msg.subject, error: String(e) });
             return;
@@ -493,7 +500,7 @@ class NatsTransportImpl implements NatsTransport {
       pending.fail(e instanceof CellularError ? e : fromNatsError(e, `Request to "${envelope.subject}"`));
     }
     const reply = await pending.promise;
-    return decodeMessage(reply, this.#codec, undefined);
+    return decodeMessage({ subject: reply.subject, data: reply.data, headers: rawHeaderText(reply) ?? reply.headers }, this.#codec, undefined);
   }
 
   // ---------------------------------------------------------------- durable streams
