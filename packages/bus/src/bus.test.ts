@@ -1,9 +1,9 @@
 import { CellularError, defineContract, HEADERS } from '@cellular/core';
-import type { Envelope, Transport } from '@cellular/core';
+import type { Envelope } from '@cellular/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createBus, type Bus, type BusErrorInfo } from './bus.js';
-import { createMemoryTransport } from './memory-transport.js';
+import { foreignTransport } from '../test/helpers/foreign-transport.js';
 
 const OrderPlaced = defineContract({
   name: 'orders.placed',
@@ -50,29 +50,6 @@ const Parse = defineContract({
   response: z.number(),
   validate: 'both',
 });
-
-/** A transport that is not the memory transport (forces plain envelopes), delegating to one. */
-function foreignTransport(): Transport {
-  const inner = createMemoryTransport();
-  return {
-    name: 'foreign',
-    get capabilities() {
-      return inner.capabilities;
-    },
-    get status() {
-      return inner.status;
-    },
-    connect: () => inner.connect(),
-    close: () => inner.close(),
-    drain: () => inner.drain(),
-    publish: (e) => inner.publish(e),
-    subscribe: (p, h, o) => inner.subscribe(p, h, o),
-    request: (e, o) => inner.request(e, o),
-    ensureStream: (c) => inner.ensureStream(c),
-    publishDurable: (e, o) => inner.publishDurable(e, o),
-    consume: (c, h) => inner.consume(c, h),
-  };
-}
 
 let buses: Bus[] = [];
 function makeBus(options: Parameters<typeof createBus>[0] = {}): { bus: Bus; errors: [CellularError, BusErrorInfo][] } {
