@@ -49,7 +49,7 @@ function sha256(text: string): Buffer {
 function newId(): string {
   const bytes = randomBytes(16);
   let out = '';
-  for (const b of bytes) out += ALNUM[b % ALNUM.length];
+  for (const b of bytes) out += ALNUM.charAt(b % ALNUM.length);
   return out;
 }
 
@@ -83,7 +83,7 @@ export class ApiKeyStore {
   /** Add a stored record (for example loaded from the secret store). Throws VALIDATION on a malformed one. */
   add(record: ApiKeyRecord): void {
     if (!ID_RE.test(record.id) || !HASH_RE.test(record.hash) || typeof record.principal !== 'string' || record.principal === '') {
-      throw new CellularError('VALIDATION', 'Malformed API key record', { data: { id: String(record.id) } });
+      throw new CellularError('VALIDATION', 'Malformed API key record', { data: { id: JSON.stringify(record.id) } });
     }
     this.#records.set(record.id, Object.freeze({ ...record, roles: Object.freeze([...record.roles]) }));
   }

@@ -159,7 +159,7 @@ describe('AuditLog + verifyAuditLog', () => {
     await writeLines(ls);
     const bad = await run(process.execPath, args).then(
       () => ({ code: 0, stdout: '' }),
-      (e: { code: number; stdout: string }) => e,
+      (e: unknown) => e as { code: number; stdout: string },
     );
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/truncated/u);

@@ -18,7 +18,7 @@ import { parse as parseQuery } from 'node:querystring';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Fastify from 'fastify';
 import rateLimit from '@fastify/rate-limit';
-import type { CellBus, EventContract, Logger, RequestContract, RouteDeclaration } from '@cellular/core';
+import type { CellBus, EventContract, Logger, RequestContract, RequestOptions, RouteDeclaration } from '@cellular/core';
 import { CellularError, HEADERS, silentLogger } from '@cellular/core';
 import type { ApiKeyStore } from './api-key-store.js';
 import type { AuditEvent, AuditSink } from './audit-log.js';
@@ -211,6 +211,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const cors = options.cors ? corsPolicy(options.cors) : undefined;
   const states = new WeakMap<FastifyRequest, RequestState>();
   const streams = new Set<() => void>();
+  // The payload was validated against the contract just before; the reply type is the contract's.
+  const busRequest = options.bus.request.bind(options.bus) as (c: RequestContract, p: unknown, o: RequestOptions) => Promise<unknown>;
 
   const app = Fastify({
     logger: false,
@@ -352,6 +354,29 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (fields.decision === 'deny') stats.denial();
   }
 
+  /** Authenticate and check route capabilities, auditing the decision. Returns the refusal, if any. */
+  async function decide(route: GatewayRoute, required: readonly string[], req: FastifyRequest, reply: FastifyReply, st: RequestState): Promise<CellularError | undefined> {
+    if (route.public === true) {
+      record(req, route, st, { stage: 'route', decision: 'allow', reason: 'public' });
+      return undefined;
+    }
+    const a = await authenticate(req);
+    st.authMethod = a.method;
+    if (!a.principal) {
+      record(req, route, st, { stage: 'route', decision: 'deny', reason: a.reason });
+      reply.header('www-authenticate', jwt ? 'Bearer' : 'ApiKey');
+      return new CellularError('UNAUTHORIZED', 'Authentication required');
+    }
+    st.principal = a.principal;
+    st.capabilities = rbac.capabilitiesOf(a.principal.roles);
+    if (!rbac.allows(st.capabilities, required)) {
+      record(req, route, st, { stage: 'route', decision: 'deny', reason: 'missing-capability' });
+      return new CellularError('FORBIDDEN', 'Not allowed');
+    }
+    record(req, route, st, { stage: 'route', decision: 'allow', reason: 'ok' });
+    return undefined;
+  }
+
   /** Route-level: authenticate, check capabilities, audit, per-principal limit. */
   function guard(route: GatewayRoute) {
     const required = route.capabilities ?? [];
@@ -363,30 +388,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         sendError(reply, new CellularError('VALIDATION', `At most ${queryLimit} query parameters`));
         return reply;
       }
+      let refusal: CellularError | undefined;
       try {
-        if (route.public === true) {
-          record(req, route, st, { stage: 'route', decision: 'allow', reason: 'public' });
-          return (await limited(req, reply, principalLimiter)) ? reply : undefined;
-        }
-        const a = await authenticate(req);
-        st.authMethod = a.method;
-        if (!a.principal) {
-          record(req, route, st, { stage: 'route', decision: 'deny', reason: a.reason });
-          reply.header('www-authenticate', jwt ? 'Bearer' : 'ApiKey');
-          sendError(reply, new CellularError('UNAUTHORIZED', 'Authentication required'));
-          return reply;
-        }
-        st.principal = a.principal;
-        st.capabilities = rbac.capabilitiesOf(a.principal.roles);
-        if (!rbac.allows(st.capabilities, required)) {
-          record(req, route, st, { stage: 'route', decision: 'deny', reason: 'missing-capability' });
-          sendError(reply, new CellularError('FORBIDDEN', 'Not allowed'));
-          return reply;
-        }
-        record(req, route, st, { stage: 'route', decision: 'allow', reason: 'ok' });
+        refusal = await decide(route, required, req, reply, st);
       } catch (e) {
         logger.error('audit append failed; refusing request', { requestId: req.id, error: (e as Error).message });
-        sendError(reply, new CellularError('TRANSPORT_ERROR', 'Service unavailable'));
+        refusal = new CellularError('TRANSPORT_ERROR', 'Service unavailable');
+      }
+      if (refusal) {
+        sendError(reply, refusal);
         return reply;
       }
       return (await limited(req, reply, principalLimiter)) ? reply : undefined;
@@ -489,7 +499,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         record(req, route, st, { stage: 'object', decision: ok ? 'allow' : 'deny', reason: ok ? 'ok' : 'object-denied', ...(objectId === undefined ? {} : { objectId }) });
         if (!ok) throw new CellularError('FORBIDDEN', 'Not allowed');
       }
-      const result = await options.bus.request(route.contract as RequestContract, payload, {
+      const result = await busRequest(route.contract as RequestContract, payload, {
         timeout: route.timeoutMs ?? defaultTimeout,
         headers: principalHeaders(st),
       });

@@ -67,7 +67,7 @@ export function defineRoute<C extends AnyContract>(route: GatewayRoute<C>): Gate
  * must be given), a plain path (no wildcards or regex), and that events are only streamed over GET.
  */
 export function assertRoute(route: GatewayRoute): void {
-  const where = `route ${String(route.method)} ${String(route.path)}`;
+  const where = `route ${JSON.stringify(route.method)} ${JSON.stringify(route.path)}`;
   if (!METHODS.includes(route.method)) throw new CellularError('INVALID_CONFIG', `${where}: unsupported method`);
   if (typeof route.path !== 'string' || !PATH_RE.test(route.path)) {
     throw new CellularError('INVALID_CONFIG', `${where}: path must be literal segments and :params (no wildcards)`);

@@ -25,7 +25,7 @@ const CAP_RE = /^[A-Za-z0-9._:-]+(?::\*)?$/u;
 /** Check a capability name (letters, digits, `. _ : -`, optional trailing `:*`). Throws INVALID_CONFIG. */
 export function assertCapability(cap: string, where: string): void {
   if (typeof cap !== 'string' || !CAP_RE.test(cap) || cap.length > 100) {
-    throw new CellularError('INVALID_CONFIG', `${where}: invalid capability ${JSON.stringify(cap)}`, { data: { capability: String(cap) } });
+    throw new CellularError('INVALID_CONFIG', `${where}: invalid capability ${JSON.stringify(cap)}`, { data: { capability: JSON.stringify(cap) } });
   }
 }
 

@@ -83,7 +83,7 @@ export class FakeBus implements Pick<CellBus, 'request' | 'subscribe'> {
     return contract.response === undefined ? undefined : contract.parseResponse(result);
   }) as CellBus['request'];
 
-  subscribe: CellBus['subscribe'] = ((contract: AnyContract | string, handler?: (p: unknown, c: MessageContext) => void) => {
+  subscribe: CellBus['subscribe'] = (contract: AnyContract | string, handler?: (p: unknown, c: MessageContext) => void) => {
     const subject = typeof contract === 'string' ? contract : contract.subject;
     const set = this.subscribers.get(subject) ?? new Set();
     this.subscribers.set(subject, set);
@@ -99,7 +99,7 @@ export class FakeBus implements Pick<CellBus, 'request' | 'subscribe'> {
       },
     };
     return sub;
-  }) as unknown as CellBus['subscribe'];
+  };
 
   emit(contract: AnyContract, payload: unknown): void {
     const envelope = createEnvelope({ subject: contract.subject, payload });

@@ -20,7 +20,7 @@ export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSch
   if (hit) return hit;
   let out: JsonSchema;
   try {
-    out = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
+    out = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
   } catch {
     out = {};
   }
