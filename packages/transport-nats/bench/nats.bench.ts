@@ -4,7 +4,7 @@
  * set BENCH_NATS_URL to use another server). Each scenario alternates raw and Cellular, ROUNDS times,
  * and prints medians and the ratio Cellular/raw as a markdown table.
  *
- *   pnpm bench                      # builds the package (and deps), then all scenarios
+ *   pnpm bench                      # builds core and this package, then all scenarios
  *   ROUNDS=5 PUBSUB_N=500000 pnpm bench
  */
 import { performance } from 'node:perf_hooks';
@@ -154,7 +154,7 @@ async function withStream<T>(fn: (subject: string) => Promise<T>): Promise<T> {
   const jsm = await jetstreamManager(nc);
   const name = `BENCH_${process.pid}_${++streamNo}`;
   const subject = `bench.js.${streamNo}`;
-  await jsm.streams.add({ name, subjects: [subject], max_msgs: 1_000_000, storage: 'file' as never });
+  await jsm.streams.add({ name, subjects: [subject], max_msgs: 1_000_000, storage: 'file' });
   try {
     return await fn(subject);
   } finally {
