@@ -1,3 +1,4 @@
 import { cellularConfig } from '@cellular/eslint-config';
 
-export default cellularConfig({ tsconfigRootDir: import.meta.dirname });
+// test/corpus holds before/after API samples: data for the semantic-diff classifier, not code to lint.
+export default cellularConfig({ tsconfigRootDir: import.meta.dirname, extra: [{ ignores: ['test/corpus/**'] }] });

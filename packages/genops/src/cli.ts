@@ -42,7 +42,14 @@ const USAGE = `genops <command> [options]
 
 Exit codes: 0 ok, 1 check failed, 2 usage or configuration error.`;
 
-const DEFAULT_OUT = (io: CliIo) => ({ out: (s: string) => io.stdout(`${s}\n`), err: (s: string) => io.stderr(`${s}\n`) });
+const DEFAULT_OUT = (io: CliIo) => ({
+  out: (s: string): void => {
+    io.stdout(`${s}\n`);
+  },
+  err: (s: string): void => {
+    io.stderr(`${s}\n`);
+  },
+});
 
 function printCheck(r: ApiCheckResult, out: (s: string) => void): void {
   out(formatDiffMarkdown(`${r.package}: ${r.ok ? 'ok' : 'FAILED'} (required ${r.required}, declared ${r.declared})`, r.report));
@@ -114,7 +121,7 @@ async function apiCommand(args: string[], io: CliIo): Promise<number> {
   return failed ? 1 : 0;
 }
 
-async function diffCommand(args: string[], io: CliIo): Promise<number> {
+function diffCommand(args: string[], io: CliIo): number {
   const { out, err } = DEFAULT_OUT(io);
   const { values, positionals } = parseArgs({
     args,
@@ -150,7 +157,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'api':
         return await apiCommand(rest, io);
       case 'diff':
-        return await diffCommand(rest, io);
+        return diffCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -66,8 +66,8 @@ function isZodSchema(v: unknown): v is z.ZodType {
 export function schemaPair(schema: z.ZodType): SchemaPair {
   const opts = { unrepresentable: 'any', cycles: 'ref', reused: 'inline' } as const;
   return {
-    input: z.toJSONSchema(schema, { ...opts, io: 'input' }) as JsonSchema,
-    output: z.toJSONSchema(schema, { ...opts, io: 'output' }) as JsonSchema,
+    input: z.toJSONSchema(schema, { ...opts, io: 'input' }),
+    output: z.toJSONSchema(schema, { ...opts, io: 'output' }),
   };
 }
 

@@ -195,7 +195,7 @@ export async function regenerate(o: RegenerateOptions): Promise<RegenerateReport
   });
   let estimate: { inputTokens: number; worstCaseUsd: number } | undefined;
   let answer: string;
-  let tokens = { inputTokens: 0, outputTokens: 0 };
+  let tokens: { inputTokens: number; outputTokens: number };
   try {
     const est = guard.before(request);
     estimate = { inputTokens: est.inputTokens, worstCaseUsd: est.worstCaseUsd };

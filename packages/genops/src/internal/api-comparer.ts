@@ -32,7 +32,9 @@ export interface GenericProbe {
   readonly new: ReadonlyMap<string, ts.Type>;
 }
 
-const FORMAT = ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseSingleQuotesForStringLiteralType;
+const FORMAT: ts.TypeFormatFlags = ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseSingleQuotesForStringLiteralType;
+const FORMAT_ALIAS: ts.TypeFormatFlags =
+  ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseSingleQuotesForStringLiteralType | ts.TypeFormatFlags.InTypeAlias;
 const MAX_DEPTH = 5;
 
 type Side = 'old' | 'new';
@@ -100,15 +102,24 @@ export class ApiComparer {
       this.changed('major', 'type-removed', `${name} is no longer usable as a type`);
       return;
     }
-    if (o.kind === 'enum' && n.kind === 'enum') return this.compareEnum(o.symbol, n.symbol);
+    if (o.kind === 'enum' && n.kind === 'enum') {
+      this.compareEnum(o.symbol, n.symbol);
+      return;
+    }
     if (o.kind !== n.kind && (o.kind === 'enum' || n.kind === 'enum' || o.kind === 'class' || n.kind === 'class')) {
       if (!(o.kind === 'class' && n.hasValue && n.hasType)) {
         this.changed('major', 'kind-changed', `${name} changed from ${o.kind} to ${n.kind}`);
         return;
       }
     }
-    if (o.kind === 'class' && n.kind === 'class') return this.compareClass(o.symbol, n.symbol);
-    if (o.kind === 'namespace' && n.kind === 'namespace') return this.compareNamespace(o.symbol, n.symbol);
+    if (o.kind === 'class' && n.kind === 'class') {
+      this.compareClass(o.symbol, n.symbol);
+      return;
+    }
+    if (o.kind === 'namespace' && n.kind === 'namespace') {
+      this.compareNamespace(o.symbol, n.symbol);
+      return;
+    }
     if (o.hasValue && n.hasValue) this.compareValue(o, n);
     if (o.hasType && n.hasType && !o.hasValue) this.compareTypeExport(o, n);
   }
@@ -154,7 +165,7 @@ export class ApiComparer {
   // ---- types ---------------------------------------------------------------------------------------
 
   private text(t: ts.Type, expand = false): string {
-    return this.checker.typeToString(t, undefined, FORMAT | (expand ? ts.TypeFormatFlags.InTypeAlias : 0));
+    return this.checker.typeToString(t, undefined, expand ? FORMAT_ALIAS : FORMAT);
   }
 
   /** True when `t` (shallowly) names only exported or library types, so equal text means equal meaning. */
@@ -507,7 +518,6 @@ export class ApiComparer {
   private compareConstructors(o: readonly ts.Signature[], n: readonly ts.Signature[]): void {
     // Compare constructor parameters like a function called by the consumer; the return (the
     // instance) is compared member by member.
-    const before = this.changes.length;
     if (o.length !== 1 || n.length !== 1) {
       this.compareCallable(o, n, this.checker.getUnknownType(), this.checker.getUnknownType(), 'output', 'constructor');
       return;
@@ -529,7 +539,6 @@ export class ApiComparer {
       const npt = this.checker.getTypeOfSymbol(np);
       this.compareTypes(oOpt !== nOpt ? opt.getNonNullableType() : opt, oOpt !== nOpt ? npt.getNonNullableType() : npt, 'input', label, 1);
     }
-    void before;
   }
 
   private compareClassMembers(o: ts.Type, n: ts.Type, prefix: string, isStatic: boolean): void {

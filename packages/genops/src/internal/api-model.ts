@@ -35,7 +35,7 @@ function isTypeOnlyExport(sym: ts.Symbol): boolean {
   return (sym.declarations ?? []).some(
     (d) =>
       (ts.isExportSpecifier(d) && (d.isTypeOnly || d.parent.parent.isTypeOnly)) ||
-      (ts.isImportSpecifier(d) && (d.isTypeOnly || d.parent.parent.isTypeOnly)) ||
+      (ts.isImportSpecifier(d) && (d.isTypeOnly || d.parent.parent.phaseModifier === ts.SyntaxKind.TypeKeyword)) ||
       (ts.isNamespaceExport(d) && d.parent.isTypeOnly),
   );
 }

@@ -1,13 +1,13 @@
 // Writes the replay recordings of the greeter fixture. The answers are scripted (written here by
 // hand, standing in for a model), so the end-to-end test and the README report are reproducible
-// without network or credentials. Run: pnpm exec tsx --conditions=@cellular/source scripts/record-fixture.ts
+// without network or credentials. Run: pnpm exec tsx --conditions=@cellular/source test/helpers/record-fixture.ts
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRequest } from '../src/regenerate.js';
-import { readLock } from '../src/lockfile.js';
-import { createRecordingProvider } from '../src/providers/replay-provider.js';
-import type { Provider } from '../src/providers/provider.js';
-import { createGreeterRepo, RECORDINGS_DIR } from '../test/helpers/greeter-repo.js';
+import { buildRequest } from '../../src/regenerate.js';
+import { readLock } from '../../src/lockfile.js';
+import { createRecordingProvider } from '../../src/providers/replay-provider.js';
+import type { Provider } from '../../src/providers/provider.js';
+import { createGreeterRepo, RECORDINGS_DIR } from './greeter-repo.js';
 
 const file = (path: string, content: string): string => `=== FILE: ${path} ===\n${content.trimEnd()}\n=== END FILE ===`;
 
