@@ -22,7 +22,6 @@ import {
   silentLogger,
   subjectMatches,
   toCellularError,
-  encodeEnvelope,
   type Codec,
   type ConsumerConfig,
   type DurableHandler,
@@ -40,7 +39,7 @@ import {
 } from '@cellular/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { DeadlineQueue, type DeadlineHandle } from './internal/deadline-queue.js';
-import { decodeFast } from './internal/decode-fast.js';
+import { EnvelopeWire } from './internal/envelope-wire.js';
 import { KeyLayout } from './internal/keys.js';
 import { LocalSubscription } from './internal/local-subscription.js';
 import { StreamConsumer } from './internal/stream-consumer.js';
@@ -104,6 +103,7 @@ export class RedisTransport implements Transport {
   /** Unique id of this instance (its reply subject is `_INBOX.<instanceId>`). */
   readonly instanceId: string;
   private readonly keys: KeyLayout;
+  private readonly wire: EnvelopeWire;
   private readonly codec: Codec;
   private readonly logger: Logger;
   private readonly maxPayload: number;
@@ -133,6 +133,7 @@ export class RedisTransport implements Transport {
     this.codec = options.codec ?? jsonCodec;
     this.logger = options.logger ?? silentLogger;
     this.maxPayload = options.maxPayload ?? 1024 * 1024;
+    this.wire = new EnvelopeWire(this.codec, this.maxPayload);
     this.claimTtl = options.queueClaimTtlMs ?? 30_000;
     this.instanceId = newMessageId().toLowerCase();
     this.inboxSubject = `_INBOX.${this.instanceId}`;
@@ -179,6 +180,7 @@ export class RedisTransport implements Transport {
       duplicateWindowMs: options.duplicateWindowMs ?? 120_000,
       publishTimeoutMs: options.publishTimeoutMs ?? 5000,
       encode: (env) => this.encode(env),
+      deadlines: this.deadlines,
       publishCore: (env) => this.publishNow(env).then(() => undefined),
     });
   }
@@ -237,7 +239,7 @@ export class RedisTransport implements Transport {
   publish(envelope: Envelope): Promise<void> {
     this.assertOpen();
     this.checkSubject(envelope.subject);
-    return this.publishNow(envelope).then(() => undefined);
+    return this.publishNow(envelope) as Promise<unknown> as Promise<void>; // resolves with the receiver count; callers ignore it
   }
 
   /** Publish and return the number of Redis subscribers that received the message. */
@@ -246,6 +248,7 @@ export class RedisTransport implements Transport {
     const channel = this.keys.channel(envelope.subject);
     if (this.connecting === undefined) void this.connect().catch(() => undefined);
     const send = (): Promise<number> => this.cmd.publish(channel, bytes).catch((e: unknown) => Promise.reject(this.wrap(e)));
+    if (this.pendingSubscribes.size === 0 && this.connecting !== undefined) return send();
     // A publish right after a local subscribe must not overtake it (two connections).
     if (this.pendingSubscribes.size > 0) return Promise.all(this.pendingSubscribes).then(send);
     return send();
@@ -295,7 +298,7 @@ export class RedisTransport implements Transport {
     let correlationId = envelope.correlationId ?? envelope.id;
     if (this.pending.has(correlationId)) correlationId = `${envelope.id}.${++this.requestCounter}`;
     const request: Envelope = { ...envelope, replyTo: this.inboxSubject, correlationId };
-    let bytes: Buffer;
+    let bytes: string | Buffer;
     try {
       bytes = this.encode(request);
     } catch (e) {
@@ -410,7 +413,7 @@ export class RedisTransport implements Transport {
         },
         keys: this.keys,
         store: this.store,
-        codec: this.codec,
+        wire: this.wire,
         logger: this.logger,
         readBatch: this.options.readBatch ?? 500,
         blockMs: this.options.blockMs ?? 2000,
@@ -442,7 +445,7 @@ export class RedisTransport implements Transport {
       if (!s.isActive || !subjectMatches(s.pattern, subject)) continue;
       if (envelope === undefined) {
         try {
-          envelope = decodeFast(message, this.codec);
+          envelope = this.wire.decode(message);
         } catch (e) {
           this.logger.warn('dropping malformed message', { channel, error: String(e) });
           return;
@@ -479,7 +482,7 @@ export class RedisTransport implements Transport {
   private onReply(message: Buffer): void {
     let reply: Envelope;
     try {
-      reply = decodeFast(message, this.codec);
+      reply = this.wire.decode(message);
     } catch (e) {
       this.logger.warn('dropping malformed reply', { error: String(e) });
       return;
@@ -497,14 +500,8 @@ export class RedisTransport implements Transport {
     void tracked.finally(() => this.pendingSubscribes.delete(tracked));
   }
 
-  private encode(envelope: Envelope): Buffer {
-    const bytes = encodeEnvelope(envelope, this.codec);
-    if (bytes.byteLength > this.maxPayload) {
-      throw new CellularError('PAYLOAD_TOO_LARGE', `Encoded message is ${bytes.byteLength} bytes; the limit is ${this.maxPayload}`, {
-        data: { size: bytes.byteLength, maxPayload: this.maxPayload, subject: envelope.subject },
-      });
-    }
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  private encode(envelope: Envelope): string | Buffer {
+    return this.wire.encode(envelope);
   }
 
   private checkSubject(subject: string): void {

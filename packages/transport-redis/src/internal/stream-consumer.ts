@@ -19,7 +19,6 @@
 import {
   CellularError,
   subjectMatches,
-  type Codec,
   type ConsumerConfig,
   type DurableHandler,
   type DurableMessage,
@@ -30,7 +29,7 @@ import type { Redis } from 'ioredis';
 import type { KeyLayout } from './keys.js';
 import { LocalSubscription } from './local-subscription.js';
 import type { StreamStore } from './stream-store.js';
-import { decodeFast } from './decode-fast.js';
+import type { EnvelopeWire } from './envelope-wire.js';
 
 /** Tunables shared by all consumers of a transport. */
 export interface ConsumerRuntime {
@@ -39,7 +38,7 @@ export interface ConsumerRuntime {
   readonly connectBlocking: () => Redis;
   readonly keys: KeyLayout;
   readonly store: StreamStore;
-  readonly codec: Codec;
+  readonly wire: EnvelopeWire;
   readonly logger: Logger;
   readonly readBatch: number;
   readonly blockMs: number;
@@ -75,6 +74,7 @@ export class StreamConsumer {
   private acks: string[] = [];
   private ackWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private ackScheduled = false;
+  private readonly ackFlights = new Set<Promise<void>>();
   private stopped: Promise<void> | undefined;
 
   constructor(
@@ -241,7 +241,7 @@ export class StreamConsumer {
     let envelope: Envelope;
     try {
       if (!body) throw new CellularError('VALIDATION', 'stream entry has no envelope field');
-      envelope = decodeFast(body, this.rt.codec);
+      envelope = this.rt.wire.decode(body);
     } catch (e) {
       this.rt.logger.error('dropping undecodable stream entry', { stream: this.config.stream, id, error: String(e) });
       void this.ack(id).catch(() => undefined);
@@ -286,7 +286,9 @@ export class StreamConsumer {
       this.rt.logger.warn('durable handler failed', { stream: this.config.stream, id, attempt, error: String(e) });
       return message.nack().catch(() => undefined);
     };
-    const onDone = (): Promise<void> => message.ack().catch(() => undefined);
+    const onDone = (): void => {
+      if (settle()) this.queueAck(id);
+    };
     let result: void | Promise<void>;
     try {
       result = this.handler(message);
@@ -295,7 +297,7 @@ export class StreamConsumer {
       return undefined;
     }
     if (result instanceof Promise) return result.then(onDone, onError);
-    void onDone();
+    onDone();
     return undefined;
   }
 
@@ -340,35 +342,44 @@ export class StreamConsumer {
     await this.ack(id);
   }
 
-  /** Queue an XACK; all acks of one tick go in one command. */
+  /** Queue an XACK and resolve once it is sent; all acks of one tick go in one command. */
   private ack(id: string): Promise<void> {
-    this.acks.push(id);
     const p = new Promise<void>((resolve, reject) => this.ackWaiters.push({ resolve, reject }));
-    if (!this.ackScheduled) {
-      this.ackScheduled = true;
-      setImmediate(() => {
-        this.flushAcks();
-      });
-    }
+    this.queueAck(id);
     return p;
   }
 
-  private flushAcks(): void {
+  /** Queue an XACK nobody waits for (automatic ack after a handler returns). */
+  private queueAck(id: string): void {
+    this.acks.push(id);
+    if (!this.ackScheduled) {
+      this.ackScheduled = true;
+      setImmediate(() => {
+        void this.flushAcks();
+      });
+    }
+  }
+
+  private flushAcks(): Promise<void> {
     this.ackScheduled = false;
     const ids = this.acks;
     const waiters = this.ackWaiters;
     this.acks = [];
     this.ackWaiters = [];
-    if (ids.length === 0) return;
-    this.rt.cmd.xack(this.streamKey, this.config.durable, ...ids).then(
+    if (ids.length === 0) return Promise.resolve();
+    const flight = this.rt.cmd.xack(this.streamKey, this.config.durable, ...ids).then(
       () => {
         for (const w of waiters) w.resolve();
       },
       (e: unknown) => {
         const err = new CellularError('TRANSPORT_ERROR', `XACK failed: ${String(e)}`, { cause: e });
+        if (waiters.length === 0) this.rt.logger.warn('XACK failed; the messages will be redelivered', { error: String(e) });
         for (const w of waiters) w.reject(err);
       },
     );
+    this.ackFlights.add(flight);
+    void flight.finally(() => this.ackFlights.delete(flight));
+    return flight;
   }
 
   private sleep(ms: number): Promise<void> {
@@ -387,7 +398,8 @@ export class StreamConsumer {
       this.roomWaiter?.();
       this.blocking?.disconnect();
       await this.subscription.idle();
-      if (this.acks.length > 0) this.flushAcks();
+      await this.flushAcks();
+      await Promise.all(this.ackFlights);
       await this.reclaiming;
     })();
     return this.stopped;

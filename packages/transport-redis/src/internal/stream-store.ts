@@ -14,6 +14,7 @@ import {
   type StreamConfig,
 } from '@cellular/core';
 import type { Redis } from 'ioredis';
+import type { DeadlineQueue } from './deadline-queue.js';
 import type { KeyLayout } from './keys.js';
 import { PUBLISH_SCRIPT } from './publish-script.js';
 import { escapeGlob } from './subject-glob.js';
@@ -25,6 +26,7 @@ const DEAD_LETTER_MAX = 100_000;
 
 interface PublishCommand {
   cellularPublish(...args: (string | number | Buffer)[]): Promise<[number, number]>;
+  xadd(...args: (string | number | Buffer)[]): Promise<string | null>;
 }
 
 /** Normalised stream config. */
@@ -43,7 +45,9 @@ export interface StreamStoreOptions {
   readonly duplicateWindowMs: number;
   readonly publishTimeoutMs: number;
   /** Encodes an envelope, enforcing maxPayload. */
-  readonly encode: (envelope: Envelope) => Buffer;
+  readonly encode: (envelope: Envelope) => string | Buffer;
+  /** The transport's deadline queue (one timer for all publish timeouts). */
+  readonly deadlines: DeadlineQueue;
   /** Core publish (dead letters are also announced on core pub/sub). */
   readonly publishCore: (envelope: Envelope) => Promise<void>;
 }
@@ -131,7 +135,7 @@ export class StreamStore {
 
   /** Store an envelope in the stream that captures its subject. */
   async publishDurable(envelope: Envelope, timeoutMs = this.options.publishTimeoutMs): Promise<PublishAck> {
-    const stream = await this.streamFor(envelope.subject);
+    const stream = this.bySubject.get(envelope.subject) ?? (await this.streamFor(envelope.subject));
     if (!stream) {
       throw new CellularError('NOT_FOUND', `No durable stream captures subject "${envelope.subject}"`, {
         data: { subject: envelope.subject },
@@ -143,12 +147,19 @@ export class StreamStore {
   /** Store into a known stream, honouring overflow and the timeout. */
   async store(stream: StoredStream, envelope: Envelope, timeoutMs: number): Promise<PublishAck> {
     const bytes = this.options.encode(envelope);
-    const deadline = Date.now() + timeoutMs;
     const { keys, redis, duplicateWindowMs } = this.options;
     const cmd = redis as unknown as PublishCommand;
+    const key = keys.stream(stream.name);
+    if (duplicateWindowMs <= 0 && stream.overflow === 'drop-oldest' && stream.maxAgeMs === 0) {
+      // Nothing conditional to do: one plain XADD, exactly what a hand-written client sends.
+      const trim = stream.maxMessages >= 1000 ? ['MAXLEN', '~', stream.maxMessages] : ['MAXLEN', stream.maxMessages];
+      const id = await this.within(cmd.xadd(key, ...trim, '*', 's', envelope.subject, 'i', envelope.id, 'e', bytes), timeoutMs, stream.name);
+      return { stream: stream.name, seq: id ?? '', duplicate: false };
+    }
+    const deadline = Date.now() + timeoutMs;
     for (let wait = 10; ; wait = Math.min(wait * 2, 250)) {
       const call = cmd.cellularPublish(
-        keys.stream(stream.name),
+        key,
         keys.streamSeq(stream.name),
         keys.duplicate(stream.name, envelope.id),
         bytes,
@@ -156,10 +167,10 @@ export class StreamStore {
         envelope.id,
         stream.maxMessages,
         stream.overflow,
-        duplicateWindowMs,
+        Math.max(1, duplicateWindowMs),
         stream.maxAgeMs,
       );
-      const [seq, status] = await withTimeout(call, deadline - Date.now(), stream.name);
+      const [seq, status] = await this.within(call, deadline - Date.now(), stream.name);
       if (status !== 2) return { stream: stream.name, seq, duplicate: status === 1 };
       if (stream.overflow !== 'block' || Date.now() + wait > deadline) {
         throw new CellularError('BACKPRESSURE', `Stream "${stream.name}" is full (${stream.maxMessages} unacknowledged messages)`, {
@@ -168,6 +179,28 @@ export class StreamStore {
       }
       await new Promise((r) => setTimeout(r, wait));
     }
+  }
+
+  /** Race a command against a deadline (TIMEOUT) on the shared deadline queue; the command may still complete later. */
+  private within<T>(work: Promise<T>, ms: number, stream: string): Promise<T> {
+    if (ms <= 0) return Promise.reject(new CellularError('TIMEOUT', `Durable publish to "${stream}" timed out`, { data: { stream } }));
+    return new Promise<T>((resolve, reject) => {
+      const handle = this.options.deadlines.add(ms, {
+        onExpire: () => {
+          reject(new CellularError('TIMEOUT', `Durable publish to "${stream}" timed out after ${ms} ms`, { data: { stream } }));
+        },
+      });
+      work.then(
+        (v) => {
+          handle.cancel();
+          resolve(v);
+        },
+        (e: unknown) => {
+          handle.cancel();
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
   }
 
   /**
@@ -236,16 +269,3 @@ export class StreamStore {
   }
 }
 
-/** Race a command against a deadline (TIMEOUT); the command itself may still complete later. */
-export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  if (ms <= 0) return Promise.reject(new CellularError('TIMEOUT', `Durable publish to "${what}" timed out`, { data: { stream: what } }));
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new CellularError('TIMEOUT', `Durable publish to "${what}" timed out after ${ms} ms`, { data: { stream: what } }));
-    }, ms);
-  });
-  return Promise.race([work, timeout]).finally(() => {
-    clearTimeout(timer);
-  });
-}
