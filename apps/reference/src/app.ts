@@ -248,7 +248,7 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
     };
     return finish(closeAudit);
   }
-  return finish(async () => undefined);
+  return finish(() => Promise.resolve());
 
   function finish(extraStop: () => Promise<void>): RunningApp {
     return {

@@ -10,9 +10,8 @@ export const DocumentStatus = z.enum(['queued', 'fetching', 'fetched', 'summaris
 
 const DocumentId = z.string().regex(/^[0-9a-v]{24}$/u, 'a document id');
 const Url = z
-  .string()
+  .url({ protocol: /^https?$/u })
   .max(2048)
-  .url()
   .refine((u) => /^https?:\/\//iu.test(u), 'an http(s) URL');
 const Tag = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/u, 'lowercase letters, digits and -, at most 32');
 

@@ -19,17 +19,24 @@ function parseArgs(argv: readonly string[]): { cells?: string[]; port?: number }
   return out;
 }
 
+const line = (level: string, m: string, d?: Record<string, unknown>): string => `[${level}] ${m}${d ? ` ${JSON.stringify(d)}` : ''}`;
 const consoleLogger: Logger = {
   debug: () => undefined,
-  info: (m, d) => console.log(`[info] ${m}${d ? ` ${JSON.stringify(d)}` : ''}`),
-  warn: (m, d) => console.warn(`[warn] ${m}${d ? ` ${JSON.stringify(d)}` : ''}`),
-  error: (m, d) => console.error(`[error] ${m}${d ? ` ${JSON.stringify(d)}` : ''}`),
+  info: (m, d) => {
+    console.log(line('info', m, d));
+  },
+  warn: (m, d) => {
+    console.warn(line('warn', m, d));
+  },
+  error: (m, d) => {
+    console.error(line('error', m, d));
+  },
 };
 
 const args = parseArgs(process.argv.slice(2));
 const transport = (process.env.CELLULAR_TRANSPORT ?? 'memory') as NonNullable<AppConfig['transport']>;
 if (!['memory', 'nats', 'redis'].includes(transport)) {
-  console.error(`CELLULAR_TRANSPORT must be memory, nats or redis (got ${String(transport)})`);
+  console.error(`CELLULAR_TRANSPORT must be memory, nats or redis (got ${transport})`);
   process.exit(2);
 }
 for (const c of args.cells ?? []) {
@@ -63,12 +70,18 @@ const stop = (signal: string): void => {
   stopping = true;
   console.log(`${signal}: stopping…`);
   app.stop().then(
-    () => process.exit(0),
+    () => {
+      process.exit(0);
+    },
     (e: unknown) => {
       console.error(e);
       process.exit(1);
     },
   );
 };
-process.on('SIGINT', () => stop('SIGINT'));
-process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => {
+  stop('SIGINT');
+});
+process.on('SIGTERM', () => {
+  stop('SIGTERM');
+});

@@ -79,7 +79,7 @@ export async function startSampleSite(port = 0): Promise<SampleSite> {
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => { resolve(); });
       }),
   };
 }

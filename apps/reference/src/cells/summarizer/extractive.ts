@@ -16,7 +16,9 @@ export function splitSentences(text: string): string[] {
     .split(/\n+/u)
     .flatMap((line) => line.replace(/\s+/gu, ' ').split(/(?<=[.!?])\s+(?=[A-Z0-9"“'(])/u))
     .map((s) => s.trim())
-    .filter((s) => s.length >= 20 && s.length <= 600);
+    // Headings and navigation have no sentence punctuation: keep a line only if it ends like a sentence
+    // or is long enough to be prose.
+    .filter((s) => s.length >= 20 && s.length <= 600 && (/[.!?…"”')]$/u.test(s) || s.length > 80));
 }
 
 const words = (s: string): string[] => (s.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []).filter((w) => w.length > 2 && !STOP.has(w));
