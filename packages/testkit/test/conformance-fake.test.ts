@@ -23,6 +23,9 @@ const cases: readonly { fault: Fault; check: string; capabilities?: object; maxP
   { fault: 'handler-error-kills-subscription', check: 'pubsub.handler-isolation' },
   { fault: 'ignores-abort', check: 'request.cancel' },
   { fault: 'unsubscribe-ignored', check: 'pubsub.unsubscribe' },
+  { fault: 'unsubscribe-ignored', check: 'queue.member-leaves' },
+  { fault: 'replays-last', check: 'pubsub.no-replay' },
+  { fault: 'status-listener-not-removed', check: 'lifecycle.status-events' },
 ];
 
 describe('the suite catches broken transports', () => {

@@ -18,7 +18,9 @@ export type Fault =
   | 'reorders'
   | 'handler-error-kills-subscription'
   | 'ignores-abort'
-  | 'unsubscribe-ignored';
+  | 'unsubscribe-ignored'
+  | 'replays-last'
+  | 'status-listener-not-removed';
 
 interface Sub {
   pattern: string;
@@ -101,6 +103,12 @@ export function createFakeTransport(options: FakeOptions = {}): Transport {
     if (size > capabilities.maxPayload) throw new CellularError('PAYLOAD_TOO_LARGE', `payload ${size} > ${capabilities.maxPayload}`);
   };
   let reorderHeld: Envelope | undefined;
+  let last: Envelope | undefined;
+  const listeners = new Set<(s: TransportStatus) => void>();
+  const setStatus = (next: TransportStatus): void => {
+    status = next;
+    for (const l of [...listeners]) l(next);
+  };
 
   const transport: Transport = {
     name: 'fake',
@@ -110,12 +118,12 @@ export function createFakeTransport(options: FakeOptions = {}): Transport {
     },
     connect() {
       if (status === 'closed') return Promise.reject(closedError());
-      status = 'connected';
+      if (status !== 'connected') setStatus('connected');
       return Promise.resolve();
     },
     async close() {
       if (status === 'closed') return;
-      status = 'closed';
+      setStatus('closed');
       for (const sub of subs) {
         sub.active = false;
         sub.resolveClosed();
@@ -126,7 +134,7 @@ export function createFakeTransport(options: FakeOptions = {}): Transport {
     },
     async drain() {
       if (status === 'closed') return;
-      status = 'draining';
+      setStatus('draining');
       if (!faults.has('drain-does-not-wait')) {
         await Promise.all([...subs].flatMap((s) => [...s.inFlight]));
       }
@@ -141,6 +149,7 @@ export function createFakeTransport(options: FakeOptions = {}): Transport {
         return;
       }
       deliver(env);
+      last = env;
       if (reorderHeld) {
         const held = reorderHeld;
         reorderHeld = undefined;
@@ -154,6 +163,7 @@ export function createFakeTransport(options: FakeOptions = {}): Transport {
       const closed = new Promise<void>((r) => { resolveClosed = r; });
       const sub: Sub = { pattern, queue: opts?.queue, handler, active: true, inFlight: new Set(), resolveClosed };
       subs.add(sub);
+      if (faults.has('replays-last') && last !== undefined && matches(pattern, last.subject)) run(sub, last);
       const stop = (): void => {
         if (faults.has('unsubscribe-ignored')) return;
         sub.active = false;
@@ -202,6 +212,12 @@ export function createFakeTransport(options: FakeOptions = {}): Transport {
         const n = deliver({ ...env, replyTo, correlationId });
         if (n === 0 && !faults.has('no-responders-times-out')) fail(new CellularError('NO_RESPONDERS', `no responder for ${env.subject}`));
       });
+    },
+    onStatusChange(listener) {
+      listeners.add(listener);
+      return () => {
+        if (!faults.has('status-listener-not-removed')) listeners.delete(listener);
+      };
     },
     ensureStream() {
       ensureOpen();

@@ -76,6 +76,26 @@ export const lifecycleChecks: readonly ConformanceCheck[] = [
     },
   },
   {
+    id: 'lifecycle.status-events',
+    group: 'drain and close',
+    title: 'onStatusChange (where implemented) reports closing, and its remover stops reports',
+    async run(ctx) {
+      const on = ctx.transport.onStatusChange?.bind(ctx.transport);
+      if (on === undefined) {
+        ctx.skip('the transport does not implement onStatusChange');
+        return;
+      }
+      const seen: string[] = [];
+      const removed: string[] = [];
+      on((s) => seen.push(s));
+      const remove = on((s) => removed.push(s));
+      remove();
+      await ctx.transport.close();
+      await ctx.waitFor(() => seen.includes('closed'), () => `status listener saw [${seen.join(', ')}], never "closed"`);
+      expect(removed, 'a removed listener was still called').toEqual([]);
+    },
+  },
+  {
     id: 'lifecycle.close',
     group: 'drain and close',
     title: 'close rejects pending requests, ends subscriptions, then every call fails TRANSPORT_CLOSED',

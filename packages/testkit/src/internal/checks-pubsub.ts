@@ -160,6 +160,23 @@ export const pubsubChecks: readonly ConformanceCheck[] = [
     },
   },
   {
+    id: 'pubsub.no-replay',
+    group: 'pub/sub',
+    title: 'a plain subscription gets only what is published after it started',
+    async run(ctx) {
+      const subject = ctx.subject('late');
+      const early = ctx.collect(subject);
+      await ctx.transport.publish(ctx.envelope(subject, 'before'));
+      await early.waitForCount(1);
+      const late = ctx.collect(subject);
+      await ctx.transport.publish(ctx.envelope(subject, 'after'));
+      await late.waitForCount(1);
+      await early.waitForCount(2);
+      await ctx.settle();
+      expect(late.items.map((e) => e.payload), 'a late subscriber received an earlier message').toEqual(['after']);
+    },
+  },
+  {
     id: 'wildcards.single-token',
     group: 'wildcards',
     title: '`*` matches exactly one token',
@@ -206,6 +223,25 @@ export const pubsubChecks: readonly ConformanceCheck[] = [
       const all = members.flatMap((m) => ids(m.items));
       expect(all, 'a message reached more than one queue member').toHaveLength(n);
       expect(new Set(all).size).toBe(n);
+    },
+  },
+  {
+    id: 'queue.member-leaves',
+    group: 'queue groups',
+    title: 'when a queue member unsubscribes, the remaining members get every message',
+    async run(ctx) {
+      await requireQueueGroups(ctx);
+      const subject = ctx.subject('leave');
+      const stays = ctx.collect(subject, { queue: 'q' });
+      const leaves = ctx.collect(subject, { queue: 'q' });
+      leaves.sub.unsubscribe();
+      await ctx.within(leaves.sub.closed, 'subscription.closed after unsubscribe');
+      const n = 10;
+      for (let i = 0; i < n; i++) await ctx.transport.publish(ctx.envelope(subject, i));
+      await stays.waitForCount(n);
+      await ctx.settle();
+      expect(leaves.items, 'a member that left still received messages').toHaveLength(0);
+      expect(stays.items).toHaveLength(n);
     },
   },
   {
