@@ -247,6 +247,7 @@ $('#submit-form').addEventListener('submit', async (e) => {
     const { id, status } = await api('/api/documents', { method: 'POST', body: JSON.stringify({ url: $('#url').value.trim(), tags }) });
     if (!docs.has(id)) docs.set(id, { id, url: $('#url').value.trim(), title: $('#url').value.trim(), status, tags, createdAt: Date.now(), summary: '' });
     $('#url').value = '';
+    $('#tags').value = '';
     renderDocuments();
   } catch (err) {
     $('#submit-error').textContent = err.message;
