@@ -205,11 +205,21 @@ async function scenario(name: string, anchor: string, raw: () => Promise<Result>
 const only = process.env.ONLY;
 const want = (k: string): boolean => only === undefined || only.split(',').includes(k);
 if (want('pubsub')) {
-  await scenario('pub→sub 32 B, same process', 'raw, bytes only', () => pubsubRaw(false), pubsubCellular);
-  rows.push({ ...rows.at(-1)!, name: 'pub→sub 32 B, same process', anchor: 'raw + id/ts headers + JSON', raw: [] });
-  const last = rows.at(-1)!;
+  // Three-way, interleaved: raw bytes only, raw doing the same work (headers + JSON), Cellular.
+  const bytes: Row = { name: 'pub→sub 32 B, same process', anchor: 'raw, bytes only (no metadata)', raw: [], cel: [] };
+  const same: Row = { name: 'pub→sub 32 B, same process', anchor: 'raw + id/ts headers + JSON (same work)', raw: [], cel: [] };
+  rows.push(bytes, same);
+  await pubsubRaw(false);
   await pubsubRaw(true);
-  for (let i = 0; i < ROUNDS; i++) last.raw.push(await pubsubRaw(true));
+  await pubsubCellular();
+  for (let i = 0; i < ROUNDS; i++) {
+    bytes.raw.push(await pubsubRaw(false));
+    same.raw.push(await pubsubRaw(true));
+    const c = await pubsubCellular();
+    bytes.cel.push(c);
+    same.cel.push(c);
+    process.stderr.write(`pubsub round ${i + 1}: raw ${Math.round(bytes.raw.at(-1)!.rate)}/s, raw+headers ${Math.round(same.raw.at(-1)!.rate)}/s, cellular ${Math.round(c.rate)}/s\n`);
+  }
 }
 if (want('rr')) {
   await scenario('request/reply, 1 in flight', 'raw nc.request', () => rrRaw(RR1_N, 1), () => rrCellular(RR1_N, 1));

@@ -36,7 +36,7 @@ import {
 } from '@cellular/core';
 import { MsgHdrsImpl, type Msg, type MsgHdrs } from '@nats-io/transport-node';
 import { ReplyMux } from './internal/reply-mux.js';
-import { decodeMessage, encodeMessage, rawHeaderText } from './internal/envelope-message.js';
+import { decodeMessage, encodeMessage, rawHeaderText, replyOf } from './internal/envelope-message.js';
 import { DEFAULTS, resolveConsumer, streamDiff, toJsStreamConfig } from './internal/jetstream-config.js';
 import { DurableConsumer } from './internal/durable-consumer.js';
 import { fromNatsError, isNotFound } from './internal/nats-errors.js';
@@ -437,7 +437,7 @@ class NatsTransportImpl implements NatsTransport {
             env = decodeMessage(
               { subject: literal ?? msg.subject, data: msg.data, headers: rawHeaderText(msg) ?? msg.headers },
               codec,
-              msg.reply,
+              replyOf(msg),
             );
           } catch (e) {
             logger.warn('nats: dropped a message that does not decode', { subject: msg.subject, error: String(e) });

@@ -104,6 +104,17 @@ export function rawHeaderText(msg: object): string | undefined {
   return Buffer.from(rdata.buffer, rdata.byteOffset, hdr).toString('utf8');
 }
 
+/**
+ * The reply subject of a core message, without decoding an absent one: the client's `reply` getter
+ * runs a TextDecoder on every call when there is none (most messages).
+ */
+export function replyOf(msg: { readonly reply?: string | undefined }): string | undefined {
+  const m = msg as { _msg?: { reply?: unknown } };
+  if (m._msg !== undefined && m._msg.reply === undefined) return undefined;
+  const r = msg.reply;
+  return r === undefined || r.length === 0 ? undefined : r;
+}
+
 /** The parts of a received NATS message that make an envelope. */
 export interface IncomingMessage {
   readonly subject: string;
