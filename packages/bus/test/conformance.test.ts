@@ -1,4 +1,4 @@
-import { createEnvelope } from '@cellular/core';
+import { newMessageId } from '@cellular/core';
 import type { DurableMessage, Transport } from '@cellular/core';
 import { describeTransportConformance, runConformanceCheck } from '@cellular/testkit';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,7 +49,7 @@ function faulty(fault: DurableFault): Transport {
     ensureStream: (c) => t.ensureStream(c),
     publishDurable: async (e, o) => {
       if (fault !== 'never-duplicate') return t.publishDurable(e, o);
-      const ack = await t.publishDurable(createEnvelope({ ...e, id: undefined as unknown as string }), o);
+      const ack = await t.publishDurable({ ...e, id: newMessageId() }, o); // forgets the id: duplicates go unnoticed
       return { ...ack, duplicate: false };
     },
     consume: (c, h) => {
