@@ -90,6 +90,9 @@ describe('cellular graph (in process)', () => {
     const picked = await run('graph', 'two.ts', '--export', 'second', '--format', 'json');
     expect(picked.code).toBe(0);
     expect(JSON.parse(picked.out)).toMatchObject({ name: 'second' });
+    const factory = await run('graph', 'two.ts', '--export', 'makeThird', '--format', 'json');
+    expect(factory.code).toBe(0);
+    expect(JSON.parse(factory.out)).toMatchObject({ name: 'third' });
     const wrong = await run('graph', 'library.ts', '--export', 'notAComposition');
     expect(wrong.code).toBe(2);
     expect(wrong.err).toContain('has no composition exported as "notAComposition"');

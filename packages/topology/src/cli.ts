@@ -31,7 +31,8 @@ export const USAGE = `Usage: cellular graph <module> [options]
 Reads the composition a module exports (without starting it) and prints its topology.
 
 Options:
-  --export <name>        export holding the composition (default: composition, default, or the only one)
+  --export <name>        export holding the composition, or a function returning it
+                         (default: composition, default, or the only composition export)
   --format <format>      mermaid (default) or json
   --direction <dir>      Mermaid flow direction: LR (default), TB, RL, BT
   --write <file>         write the diagram between the markers in <file> (needs --marker)

@@ -13,8 +13,9 @@ import { isComposition } from './internal/is-composition.js';
 /** Options for {@link loadComposition}. */
 export interface LoadCompositionOptions {
   /**
-   * Name of the export holding the composition. Defaults to `composition`, then `default`, then the
-   * only export that is a composition.
+   * Name of the export holding the composition, or a function returning it (called with no
+   * arguments, possibly async). Defaults to `composition`, then `default`, then the only export that
+   * is a composition.
    */
   readonly exportName?: string;
   /** Directory a relative module path is resolved against. Defaults to `process.cwd()`. */
@@ -35,7 +36,10 @@ export async function loadComposition(modulePath: string, options: LoadCompositi
   }
   const names = Object.keys(mod).sort();
   if (options.exportName !== undefined) {
-    const value = mod[options.exportName];
+    let value = mod[options.exportName];
+    // A factory export (`export const composition = () => defineComposition(...)`) is called with no
+    // arguments: it must build data only, never start anything.
+    if (typeof value === 'function') value = await (value as () => unknown)();
     if (!isComposition(value)) {
       throw new CellularError(
         'INVALID_CONFIG',

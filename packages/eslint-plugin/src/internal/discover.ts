@@ -41,6 +41,8 @@ export interface Project {
   definedBy(file: string): CellInfo | undefined;
   /** The composition-root globs, for messages. */
   readonly compositionRoots: readonly string[];
+  /** The contract globs, for messages. */
+  readonly contracts: readonly string[];
 }
 
 const SOURCE_EXT = /\.(?:[cm]?[jt]s|[jt]sx)$/u;
@@ -167,6 +169,7 @@ export function discoverProject(settings: CellularSettings, cwd: string): Projec
     root,
     cells,
     compositionRoots: settings.compositionRoots ?? DEFAULT_COMPOSITION_ROOTS,
+    contracts: settings.contracts ?? DEFAULT_CONTRACTS,
     cellOf(file) {
       let best: CellInfo | undefined;
       for (const c of cells) if (c.owns(file) && (best === undefined || c.specificity > best.specificity)) best = c;

@@ -1,5 +1,8 @@
 import { appRoot, fixture, runRule } from '../../test/rule-tester.js';
+import { DEFAULT_CONTRACTS } from '../settings.js';
 import { cellBoundaries } from './cell-boundaries.js';
+
+const contracts = DEFAULT_CONTRACTS.join(', ');
 
 runRule('cell-boundaries', cellBoundaries, {
   valid: [
@@ -28,6 +31,7 @@ runRule('cell-boundaries', cellBoundaries, {
             specifier: '../catalog/repository.js',
             target: 'src/cells/catalog/repository.ts',
             territory: 'src/cells/catalog/**',
+            contracts,
           },
         },
       ],
@@ -66,17 +70,17 @@ runRule('cell-boundaries', cellBoundaries, {
     {
       // two cells in one folder: each owns only its file
       ...fixture('src/cells/pair/first.ts'),
-      errors: [{ messageId: 'crossCell', data: { from: 'first', to: 'second', specifier: './second.js', target: 'src/cells/pair/second.ts', territory: 'src/cells/pair/second.ts' } }],
+      errors: [{ messageId: 'crossCell', data: { from: 'first', to: 'second', specifier: './second.js', target: 'src/cells/pair/second.ts', territory: 'src/cells/pair/second.ts', contracts } }],
     },
     {
       // a test (spec) file inside a cell's folder is that cell's file
       ...fixture('src/cells/catalog/catalog.spec.ts'),
-      errors: [{ messageId: 'crossCell', data: { from: 'catalog', to: 'loans', specifier: '../loans/policy.js', target: 'src/cells/loans/policy.ts', territory: 'src/cells/loans/**' } }],
+      errors: [{ messageId: 'crossCell', data: { from: 'catalog', to: 'loans', specifier: '../loans/policy.js', target: 'src/cells/loans/policy.ts', territory: 'src/cells/loans/**', contracts } }],
     },
     {
       // a periphery importing another periphery, or a cell importing a periphery
       ...fixture('src/cells/loans/calls-periphery.ts', "import { lookup } from '../../peripheries/isbn/lookup.js';\nexport const l = lookup;"),
-      errors: [{ messageId: 'crossCell', data: { from: 'loans', to: 'isbn-lookup', specifier: '../../peripheries/isbn/lookup.js', target: 'src/peripheries/isbn/lookup.ts', territory: 'src/peripheries/isbn/**' } }],
+      errors: [{ messageId: 'crossCell', data: { from: 'loans', to: 'isbn-lookup', specifier: '../../peripheries/isbn/lookup.js', target: 'src/peripheries/isbn/lookup.ts', territory: 'src/peripheries/isbn/**', contracts } }],
     },
   ],
 });
@@ -88,7 +92,7 @@ runRule('cell-boundaries with pinned territories', cellBoundaries, {
     {
       ...fixture('src/lib/helper.ts', "import { maxLoans } from '../cells/loans/policy.js';\nexport const m = maxLoans;"),
       settings: { cellular: { rootDir: appRoot, cells: { catalog: ['src/cells/catalog/**', 'src/lib/**'] } } },
-      errors: [{ messageId: 'crossCell', data: { from: 'catalog', to: 'loans', specifier: '../cells/loans/policy.js', target: 'src/cells/loans/policy.ts', territory: 'src/cells/loans/**' } }],
+      errors: [{ messageId: 'crossCell', data: { from: 'catalog', to: 'loans', specifier: '../cells/loans/policy.js', target: 'src/cells/loans/policy.ts', territory: 'src/cells/loans/**', contracts } }],
     },
   ],
 });

@@ -26,7 +26,7 @@ export const cellBoundaries = createRule<[], CellBoundariesMessageId>({
     messages: {
       crossCell:
         'Cell boundary crossed: cell "{{from}}" imports "{{specifier}}" ({{target}}), a file of cell "{{to}}" ({{territory}}). ' +
-        'Cells share only contracts: publish an event or send a command/query declared in a contract (e.g. under src/contracts) ' +
+        'Cells share only contracts: publish an event or send a command/query declared in a contract ({{contracts}}) ' +
         'and import that contract instead; "{{to}}" handles or subscribes on the bus.',
       outsideCell:
         'Cell boundary crossed: cell "{{from}}" imports "{{specifier}}" ({{target}}), which belongs to no cell and is not a contract. ' +
@@ -52,7 +52,14 @@ export const cellBoundaries = createRule<[], CellBoundariesMessageId>({
       context.report({
         node,
         messageId: 'crossCell',
-        data: { from: from.name, to: to.name, specifier, target: display(project, target), territory: to.territoryLabel },
+        data: {
+          from: from.name,
+          to: to.name,
+          specifier,
+          target: display(project, target),
+          territory: to.territoryLabel,
+          contracts: project.contracts.join(', '),
+        },
       });
     });
   },
