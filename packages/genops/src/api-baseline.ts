@@ -42,7 +42,10 @@ export type ApiBaseline = z.infer<typeof BaselineSchema>;
 /** Loads a module namespace; tests and the CLI pass their own (vitest / tsx). */
 export type ModuleImporter = (file: string) => Promise<Readonly<Record<string, unknown>>>;
 
-const defaultImporter: ModuleImporter = async (file) => (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+let importCounter = 0;
+// A query string makes each check import the entry afresh (module caches would return stale contracts).
+const defaultImporter: ModuleImporter = async (file) =>
+  (await import(`${pathToFileURL(file).href}?genops=${String(++importCounter)}`)) as Record<string, unknown>;
 
 function stableJson(value: unknown): string {
   const sort = (v: unknown): unknown => {

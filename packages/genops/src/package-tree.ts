@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 import { CellularError } from '@cellular/core';
-import { analysisCompilerOptions } from './internal/virtual-program.js';
+import { analysisCompilerOptions, cachedSourceFile } from './internal/virtual-program.js';
 import type { ApiTree } from './internal/virtual-program.js';
 
 const isTestFile = (f: string): boolean => /\.test(-d)?\.ts$/u.test(f) || /\.bench\.ts$/u.test(f);
@@ -117,7 +117,7 @@ export function emitDeclarations(pkgDir: string, tree: ApiTree = loadSourceTree(
   host.fileExists = (f) => byAbs.has(f) || ts.sys.fileExists(f);
   host.getSourceFile = (f, lv, onError, create) => {
     const text = byAbs.get(f);
-    return text !== undefined ? ts.createSourceFile(f, text, lv, true) : getSourceFile(f, lv, onError, create);
+    return text !== undefined ? ts.createSourceFile(f, text, lv, true) : cachedSourceFile(f, lv, () => getSourceFile(f, lv, onError, create));
   };
   const out: Record<string, string> = {};
   host.writeFile = (fileName, text) => {

@@ -5,9 +5,33 @@
  * so imports of dependencies (zod, workspace packages) still resolve from the package directory.
  */
 import ts from 'typescript';
+import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-const sharedFiles = new Map<string, ts.SourceFile>();
+const sharedFiles = new Map<string, { readonly mtime: number; readonly sf: ts.SourceFile }>();
+
+/**
+ * Parse a real (non-virtual) file once per process and reuse it across programs while its mtime is
+ * unchanged: the libs, zod's declarations and workspace sources dominate program creation time.
+ */
+export function cachedSourceFile(
+  fileName: string,
+  languageVersion: ts.ScriptTarget | ts.CreateSourceFileOptions,
+  parse: () => ts.SourceFile | undefined,
+): ts.SourceFile | undefined {
+  let mtime = -1;
+  try {
+    mtime = statSync(fileName).mtimeMs;
+  } catch {
+    return parse();
+  }
+  const key = `${fileName}\0${JSON.stringify(languageVersion)}`;
+  const hit = sharedFiles.get(key);
+  if (hit?.mtime === mtime) return hit.sf;
+  const sf = parse();
+  if (sf) sharedFiles.set(key, { mtime, sf });
+  return sf;
+}
 
 /** Source files of one side of a diff: relative posix paths to contents, and the entry file. */
 export interface ApiTree {
@@ -77,13 +101,7 @@ export function createVirtualProgram(
   host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
     const text = files.get(fileName);
     if (text !== undefined) return ts.createSourceFile(fileName, text, languageVersion, true);
-    // Library and dependency files never change during a run: parse them once per process.
-    const key = `${fileName}\0${JSON.stringify(languageVersion)}`;
-    const cached = sharedFiles.get(key);
-    if (cached) return cached;
-    const sf = baseGetSourceFile(fileName, languageVersion, onError, shouldCreate);
-    if (sf && (fileName.includes('/node_modules/') || fileName.endsWith('.d.ts'))) sharedFiles.set(key, sf);
-    return sf;
+    return cachedSourceFile(fileName, languageVersion, () => baseGetSourceFile(fileName, languageVersion, onError, shouldCreate));
   };
   const program = ts.createProgram({ rootNames: roots, options, host, ...(oldProgram ? { oldProgram } : {}) });
   return { program, checker: program.getTypeChecker(), path: (mount, rel) => join(root, mount, rel) };
