@@ -115,6 +115,10 @@ describe('createFileJournal', () => {
     await journal.close();
     await expect(journal.append({ t: 'del', stream: 's', seq: 1 })).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
     expect(() => createFileJournal({ path: '' })).toThrow(/path/u);
+    expect(() => createFileJournal({ path: join(path, 'under-a-file') }).load()).toThrow(/Cannot open the journal/u); // path is a file
+    const nested = createFileJournal({ path: join(dir, 'new', 'dir', 'j') });
+    expect(nested.load()).toEqual([]); // parent directories are created
+    await nested.close();
     expect(() => new MemoryStreams({ publishCore: () => undefined, journal: { nope: true } })).toThrow(/StreamJournal/u);
   });
 

@@ -10,7 +10,7 @@
  * JSON lines rather than a binary format: a journal can be read with `cat` and `jq` when something
  * goes wrong, and envelopes are JSON already.
  */
-import { closeSync, existsSync, fdatasync, fsyncSync, openSync, readFileSync, renameSync, rmSync, truncateSync, write, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, fdatasync, fsyncSync, openSync, readFileSync, renameSync, rmSync, truncateSync, write, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { CellularError, silentLogger } from '@cellular/core';
@@ -71,7 +71,9 @@ export interface FileJournalStats {
 
 /** The file journal returned by {@link createFileJournal}. */
 export interface FileJournal extends StreamJournal {
+  /** The journal file. */
   readonly path: string;
+  /** Sizes and counters, for metrics and tests. */
   readonly stats: FileJournalStats;
   /** Rewrite the journal as the live state now (normally automatic). */
   compact(): Promise<void>;
@@ -109,6 +111,15 @@ class FileJournalImpl implements FileJournal {
   }
 
   load(): JournalRecord[] {
+    try {
+      mkdirSync(dirname(this.path), { recursive: true });
+      return this.read();
+    } catch (error) {
+      throw new CellularError('TRANSPORT_ERROR', `Cannot open the journal ${this.path}`, { cause: error, data: { path: this.path } });
+    }
+  }
+
+  private read(): JournalRecord[] {
     const tmp = `${this.path}.compact`;
     if (existsSync(tmp)) rmSync(tmp, { force: true }); // an interrupted compaction; the journal itself is intact
     const out: JournalRecord[] = [];
