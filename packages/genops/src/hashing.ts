@@ -11,14 +11,19 @@ export function sha256(data: string | Uint8Array): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
-/** Every file under `dir` (relative posix paths, sorted), skipping node_modules, dist and dot-dirs. */
-export function listFiles(dir: string, base: string = dir): string[] {
+const SKIP_DIRS: ReadonlySet<string> = new Set(['node_modules', 'dist']);
+
+/**
+ * Every file under `dir` (relative posix paths, sorted). Skips node_modules, dist and dot-entries
+ * unless `all` is true.
+ */
+export function listFiles(dir: string, base: string = dir, all = false): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
   for (const ent of readdirSync(dir, { withFileTypes: true })) {
-    if (ent.name === 'node_modules' || ent.name === 'dist' || ent.name.startsWith('.')) continue;
+    if (!all && (SKIP_DIRS.has(ent.name) || ent.name.startsWith('.'))) continue;
     const abs = join(dir, ent.name);
-    if (ent.isDirectory()) out.push(...listFiles(abs, base));
+    if (ent.isDirectory()) out.push(...listFiles(abs, base, all));
     else if (statSync(abs).isFile()) out.push(relative(base, abs).split(sep).join('/'));
   }
   return out.sort();

@@ -39,7 +39,7 @@ export interface VerifyResult {
 }
 
 function hashTree(dir: string): Map<string, string> {
-  return new Map(listFiles(dir).map((f) => [f, sha256(readFileSync(join(dir, f)))]));
+  return new Map(listFiles(dir, dir, true).map((f) => [f, sha256(readFileSync(join(dir, f)))]));
 }
 
 /** Build and pack `pkgDir` twice and compare. */
