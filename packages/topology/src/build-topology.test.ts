@@ -1,9 +1,12 @@
 import { CellularError, defineCell, defineComposition, defineContract } from '@cellular/core';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { composition } from '../test/fixtures/library.js';
 import { buildTopology } from './build-topology.js';
 import { TopologySchema } from './topology-schema.js';
+
+const fixtures = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
 
 describe('buildTopology', () => {
   const topology = buildTopology(composition);
@@ -22,7 +25,7 @@ describe('buildTopology', () => {
     ]);
     const notifier = topology.cells.find((c) => c.name === 'notifier');
     // the callback in the grants is dropped, the data kept
-    expect(notifier?.grants).toEqual({ net: ['smtp.example.com'], timeoutMs: 2000 });
+    expect(notifier?.grants).toEqual({ fs: { read: [`${fixtures}templates`], write: [] }, net: ['smtp.example.com'], timeoutMs: 2000 });
     expect(topology.cells.find((c) => c.name === 'catalog')?.grants).toBeNull();
     expect(topology.cells.find((c) => c.name === 'loans')?.dependsOn).toEqual(['catalog']);
   });
@@ -57,6 +60,13 @@ describe('buildTopology', () => {
       { method: 'GET', path: '/books/:id', contract: 'books.get', capabilities: [], handledBy: ['catalog'] },
       { method: 'POST', path: '/loans', contract: 'loans.borrow', capabilities: ['member'], handledBy: ['loans'] },
     ]);
+  });
+
+  it('writes absolute paths under relativeTo as relative paths', () => {
+    const t = buildTopology(composition, { relativeTo: fixtures });
+    expect(t.cells.find((c) => c.name === 'notifier')?.grants).toMatchObject({ fs: { read: ['templates'] } });
+    const above = buildTopology(composition, { relativeTo: `${fixtures}templates/deeper` });
+    expect(above.cells.find((c) => c.name === 'notifier')?.grants).toMatchObject({ fs: { read: [`${fixtures}templates`] } });
   });
 
   it('is deterministic whatever the declaration order', () => {

@@ -4,6 +4,7 @@
  * same code always yields byte-identical output, which is what lets `cellular graph --check` compare a
  * committed diagram with the code.
  */
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { CellularError, subjectMatches } from '@cellular/core';
 import type { AnyContract, Cell, Composition } from '@cellular/core';
 import { isComposition } from './internal/is-composition.js';
@@ -32,6 +33,29 @@ function signature(c: AnyContract): string {
   return `${c.kind} ${c.subject} v${c.version}`;
 }
 
+/** Options for {@link buildTopology}. */
+export interface BuildTopologyOptions {
+  /**
+   * A directory: absolute paths inside it that appear in grants and facts (a periphery's resolved
+   * `fs` grant) are written relative to it, with `/`, so the output does not depend on where the
+   * repository is checked out. The CLI passes the markdown file's folder (or the cwd). Defaults to
+   * none (paths kept as they are).
+   */
+  readonly relativeTo?: string;
+}
+
+/** Rewrites absolute paths under `base` as relative posix paths (`.` for `base` itself). */
+function relativizer(base: string | undefined): (s: string) => string {
+  if (base === undefined) return (s) => s;
+  const root = resolve(base);
+  return (s) => {
+    if (!isAbsolute(s)) return s;
+    const rel = relative(root, s);
+    if (rel.startsWith('..') || isAbsolute(rel)) return s;
+    return rel === '' ? '.' : rel.split(sep).join('/');
+  };
+}
+
 /**
  * Build the topology of a composition without starting it.
  *
@@ -39,6 +63,7 @@ function signature(c: AnyContract): string {
  * version (a migration from v1 to v2), each variant gets the id `name@vN` so both stay visible.
  *
  * @param composition What `defineComposition` returned.
+ * @param options See {@link BuildTopologyOptions}.
  * @returns The topology, valid against {@link TopologySchema}, with every list sorted.
  * @throws CellularError INVALID_CONFIG when `composition` is not a composition, or when two contracts
  *   share a name and a version but differ in kind or subject.
@@ -50,12 +75,13 @@ function signature(c: AnyContract): string {
  * console.log(toMermaid(buildTopology(composition)));
  * ```
  */
-export function buildTopology(composition: Composition): Topology {
+export function buildTopology(composition: Composition, options: BuildTopologyOptions = {}): Topology {
   if (!isComposition(composition)) {
     throw new CellularError('INVALID_CONFIG', 'buildTopology expects a composition made by defineComposition', {
       data: { received: typeof composition },
     });
   }
+  const paths = relativizer(options.relativeTo);
   const defaultTransport = composition.transports.default;
   const transportOf = (cell: string): string => composition.transports.cells[cell] ?? defaultTransport;
 
@@ -145,8 +171,8 @@ export function buildTopology(composition: Composition): Topology {
         transport: transportOf(cell.name),
         capabilities: sortedUnique(cell.capabilities),
         dependsOn: sortedUnique(cell.dependsOn),
-        grants: cell.grants === undefined ? null : toJsonRecord(cell.grants),
-        facts: toJsonRecord(cell.facts),
+        grants: cell.grants === undefined ? null : toJsonRecord(cell.grants, paths),
+        facts: toJsonRecord(cell.facts, paths),
       })),
     contracts,
     patterns: [...patterns].sort(compareStrings).map((pattern) => ({

@@ -40,6 +40,8 @@ describe('cellular graph (in process)', () => {
     expect(r.code).toBe(0);
     const parsed = TopologySchema.parse(JSON.parse(r.out));
     expect(parsed.name).toBe('library');
+    // paths in grants are relative to the cwd, so the output is the same on every checkout
+    expect(parsed.cells.find((c) => c.name === 'notifier')?.grants).toMatchObject({ fs: { read: ['templates'] } });
   });
 
   it('--write fills the markers and leaves the prose; --check then passes', async () => {

@@ -7,7 +7,7 @@
  * Exit codes: 0 success, 1 `--check` found a stale diagram, 2 usage or input error.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CellularError, toCellularError } from '@cellular/core';
 import { buildTopology } from './build-topology.js';
@@ -98,7 +98,9 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     }
 
     const composition = await loadComposition(modulePath, values.export === undefined ? { cwd } : { cwd, exportName: values.export });
-    const topology = buildTopology(composition);
+    // Absolute paths in grants are written relative to the markdown file (or the cwd) so the output
+    // is the same on every checkout.
+    const topology = buildTopology(composition, { relativeTo: target === undefined ? cwd : dirname(resolve(cwd, target)) });
     const content = format === 'json' ? `${JSON.stringify(topology, null, 2)}\n` : toMermaid(topology, direction === undefined ? {} : { direction });
     if (target === undefined) {
       stdout(content);

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export { buildTopology } from './build-topology.js';
+export type { BuildTopologyOptions } from './build-topology.js';
 export { toMermaid } from './to-mermaid.js';
 export type { MermaidOptions } from './to-mermaid.js';
 export { loadComposition } from './load-composition.js';

@@ -1,11 +1,13 @@
 import { defineComposition } from '@cellular/core';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { composition } from '../test/fixtures/library.js';
 import { buildTopology } from './build-topology.js';
 import { toMermaid } from './to-mermaid.js';
 
 describe('toMermaid', () => {
-  const text = toMermaid(buildTopology(composition));
+  const fixtures = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
+  const text = toMermaid(buildTopology(composition, { relativeTo: fixtures }));
   const lines = text.split('\n');
 
   it('starts a left-to-right flowchart and ends with a newline', () => {
@@ -15,8 +17,8 @@ describe('toMermaid', () => {
   });
 
   it('groups cells by transport and draws peripheries with their grants', () => {
-    expect(text).toContain('  subgraph transport_memory["transport: memory"]\n    cell_audit("audit")\n    cell_catalog("catalog")\n    cell_loans("loans")\n  end');
-    expect(text).toContain('cell_notifier{{"notifier<br/>periphery<br/>net: smtp.example.com<br/>timeoutMs: 2000"}}');
+    expect(text).toContain('  subgraph transport_memory["transport: memory"]\n    cell_audit("audit")\n    cell_catalog("catalog<br/>can: db:catalog")\n    cell_loans("loans")\n  end');
+    expect(text).toContain('cell_notifier{{"notifier<br/>periphery<br/>fs: read=templates; write=none<br/>net: smtp.example.com<br/>timeoutMs: 2000"}}');
     expect(text).toContain('class cell_notifier periphery');
   });
 
@@ -35,7 +37,7 @@ describe('toMermaid', () => {
 
   it('shows gateway routes entering at their contracts', () => {
     expect(lines).toContain('  gateway{{"gateway"}}');
-    expect(lines).toContain('  gateway -->|"POST /loans"| contract_loans_borrow');
+    expect(lines).toContain('  gateway -->|"POST /loans [member]"| contract_loans_borrow');
     expect(lines).toContain('  gateway -->|"GET /books/:id"| contract_books_get');
   });
 

@@ -22,9 +22,16 @@ function label(text: string): string {
   return text.replace(/&/gu, '#amp;').replace(/"/gu, '#quot;').replace(/</gu, '#lt;').replace(/>/gu, '#gt;');
 }
 
+/** Grants as short text: arrays joined with `, `, objects as `key=value` pairs joined with `; `. */
 function grantText(value: unknown): string {
-  if (Array.isArray(value)) return value.map((v) => grantText(v)).join(', ');
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map((v) => grantText(v)).join(', ');
   if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value)
+      .sort(([a], [b]) => compareStrings(a, b))
+      .map(([k, v]) => `${k}=${grantText(v)}`)
+      .join('; ');
+  }
   return JSON.stringify(value);
 }
 
@@ -45,14 +52,15 @@ class Ids {
 }
 
 function cellNode(cell: TopologyCell, id: string): string {
+  const capabilities = cell.capabilities.length > 0 ? [`can: ${cell.capabilities.join(', ')}`] : [];
   if (cell.kind === 'periphery') {
     const grants = Object.entries(cell.grants ?? {})
       .sort(([a], [b]) => compareStrings(a, b))
       .map(([k, v]) => `${k}: ${grantText(v)}`);
-    const lines = [cell.name, 'periphery', ...grants].map(label).join('<br/>');
+    const lines = [cell.name, 'periphery', ...grants, ...capabilities].map(label).join('<br/>');
     return `${id}{{"${lines}"}}`;
   }
-  return `${id}("${label(cell.name)}")`;
+  return `${id}("${[cell.name, ...capabilities].map(label).join('<br/>')}")`;
 }
 
 function contractNode(c: TopologyContract, id: string): string {
@@ -120,7 +128,8 @@ export function toMermaid(topology: Topology, options: MermaidOptions = {}): str
     for (const m of p.matches) out.push(`  ${contractId(m)} -.->|matches| ${patternId(p.pattern)}`);
   }
   for (const r of topology.routes) {
-    const text = label(`${r.method} ${r.path}`);
+    const needs = r.capabilities.length > 0 ? ` [${r.capabilities.join(', ')}]` : '';
+    const text = label(`${r.method} ${r.path}${needs}`);
     for (const target of routeTargets(r.contract)) out.push(`  gateway -->|"${text}"| ${target}`);
   }
   if (options.showDependencies === true) {

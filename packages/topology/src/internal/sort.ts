@@ -19,16 +19,18 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 /**
  * A plain-data copy of a record as JSON with object keys sorted: functions, symbols and undefined
  * are dropped (as `JSON.stringify` does), so grants holding a callback cannot break the output.
+ * `mapString` rewrites every string (used to make absolute paths relative).
  */
-export function toJsonRecord(value: object): Record<string, JsonValue> {
-  const out = toJson(value);
+export function toJsonRecord(value: object, mapString: (s: string) => string = (s) => s): Record<string, JsonValue> {
+  const out = toJson(value, mapString);
   return out !== null && typeof out === 'object' && !Array.isArray(out) ? out : {};
 }
 
-function toJson(value: unknown): JsonValue | undefined {
+function toJson(value: unknown, mapString: (s: string) => string): JsonValue | undefined {
   if (value === null) return null;
   switch (typeof value) {
     case 'string':
+      return mapString(value);
     case 'boolean':
       return value;
     case 'number':
@@ -36,13 +38,13 @@ function toJson(value: unknown): JsonValue | undefined {
     case 'bigint':
       return value.toString();
     case 'object': {
-      if (Array.isArray(value)) return value.map((v) => toJson(v) ?? null);
+      if (Array.isArray(value)) return value.map((v) => toJson(v, mapString) ?? null);
       if (value instanceof RegExp) return value.toString();
       if (value instanceof Date) return value.toISOString();
-      if (value instanceof Set) return [...(value as Set<unknown>)].map((v) => toJson(v) ?? null);
+      if (value instanceof Set) return [...(value as Set<unknown>)].map((v) => toJson(v, mapString) ?? null);
       const out: Record<string, JsonValue> = {};
       for (const key of Object.keys(value).sort(compareStrings)) {
-        const v = toJson((value as Record<string, unknown>)[key]);
+        const v = toJson((value as Record<string, unknown>)[key], mapString);
         if (v !== undefined) out[key] = v;
       }
       return out;
