@@ -70,6 +70,33 @@ describe('MemoryStreams', () => {
     expect(b).toEqual([1, 3]);
   });
 
+  it('bounds bytes with maxBytes', async () => {
+    const { streams } = setup();
+    await streams.ensureStream({ name: 'bytes', subjects: ['b.>'], maxBytes: 1500 }); // each envelope is ~550 bytes of JSON
+    await streams.publishDurable(env('b.x', 'x'.repeat(400)));
+    await streams.publishDurable(env('b.x', 'y'.repeat(400)));
+    await expect(streams.publishDurable(env('b.x', 'z'.repeat(400)))).rejects.toMatchObject({ code: 'BACKPRESSURE' });
+  });
+
+  it('ignores a late nack from a delivery that ack wait already replaced, but honours its ack', async () => {
+    const { streams } = setup();
+    await streams.ensureStream({ name: 'late', subjects: ['late.>'] });
+    await streams.publishDurable(env('late.x', 1));
+    const deliveries: DurableMessage[] = [];
+    streams.consume({ stream: 'late', durable: 'd', ackWaitMs: 30, backoffMs: [5] }, (m) => {
+      deliveries.push(m);
+      return new Promise<void>(() => undefined);
+    });
+    await waitFor(() => deliveries.length === 2); // first delivery timed out and was redelivered
+    await deliveries[0]!.nack(); // stale: ignored
+    await new Promise((r) => setTimeout(r, 20));
+    expect(deliveries).toHaveLength(2);
+    await deliveries[0]!.ack(); // already settled once (nack) on that delivery: no effect
+    await deliveries[1]!.ack();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(deliveries).toHaveLength(2);
+  });
+
   it('expires messages older than maxAgeMs', async () => {
     let now = 1_000_000;
     const streams = new MemoryStreams({ publishCore: () => undefined, clock: { now: () => now } });
