@@ -2,7 +2,7 @@
 // `cellular` executable. Why a plain-JS launcher: it must run on a fresh clone (no dist yet) and load
 // TypeScript composition modules. When either needs TypeScript, it re-executes itself once under tsx
 // (`node --import tsx`) with the `@cellular/source` import condition (so workspace packages resolve to
-// their source), then runs the CLI from dist when built, else from src.
+// their source), then runs the CLI from src (dist only when tsx is not needed).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -57,5 +57,9 @@ if (needsTs && process.env[MARK] !== '1') {
   process.exit(child.status ?? 1);
 }
 
-const { runCli } = await import(pathToFileURL(existsSync(dist) ? dist : src).href);
+// Under tsx, run the sources when they are here (a workspace checkout), so a stale dist never draws
+// an old diagram; otherwise the build.
+const underTsx = process.env[MARK] === '1';
+const entry = (underTsx && existsSync(src)) || !existsSync(dist) ? src : dist;
+const { runCli } = await import(pathToFileURL(entry).href);
 process.exitCode = await runCli(args);

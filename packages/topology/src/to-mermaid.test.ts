@@ -18,7 +18,7 @@ describe('toMermaid', () => {
 
   it('groups cells by transport and draws peripheries with their grants', () => {
     expect(text).toContain('  subgraph transport_memory["transport: memory"]\n    cell_audit("audit")\n    cell_catalog("catalog<br/>can: db:catalog")\n    cell_loans("loans")\n  end');
-    expect(text).toContain('cell_notifier{{"notifier<br/>periphery<br/>fs: read=templates; write=none<br/>net: smtp.example.com<br/>timeoutMs: 2000"}}');
+    expect(text).toContain('cell_notifier{{"notifier<br/>periphery<br/>fs.read: templates<br/>net: smtp.example.com<br/>timeoutMs: 2000"}}');
     expect(text).toContain('class cell_notifier periphery');
   });
 

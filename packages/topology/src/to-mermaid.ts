@@ -22,17 +22,19 @@ function label(text: string): string {
   return text.replace(/&/gu, '#amp;').replace(/"/gu, '#quot;').replace(/</gu, '#lt;').replace(/>/gu, '#gt;');
 }
 
-/** Grants as short text: arrays joined with `, `, objects as `key=value` pairs joined with `; `. */
-function grantText(value: unknown): string {
-  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map((v) => grantText(v)).join(', ');
-  if (typeof value === 'string') return value;
-  if (typeof value === 'object' && value !== null) {
-    return Object.entries(value)
-      .sort(([a], [b]) => compareStrings(a, b))
-      .map(([k, v]) => `${k}=${grantText(v)}`)
-      .join('; ');
+/**
+ * Grants as label lines: nested objects flattened to dotted keys (`net.allow: a, b`), arrays joined
+ * with `, `, empty arrays and objects left out (nothing granted there).
+ */
+function grantLines(prefix: string, value: unknown, out: string[]): string[] {
+  if (Array.isArray(value)) {
+    if (value.length > 0) out.push(`${prefix}: ${value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ')}`);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value).sort(([a], [b]) => compareStrings(a, b))) grantLines(prefix === '' ? k : `${prefix}.${k}`, v, out);
+  } else if (value !== undefined) {
+    out.push(`${prefix}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
   }
-  return JSON.stringify(value);
+  return out;
 }
 
 class Ids {
@@ -54,9 +56,7 @@ class Ids {
 function cellNode(cell: TopologyCell, id: string): string {
   const capabilities = cell.capabilities.length > 0 ? [`can: ${cell.capabilities.join(', ')}`] : [];
   if (cell.kind === 'periphery') {
-    const grants = Object.entries(cell.grants ?? {})
-      .sort(([a], [b]) => compareStrings(a, b))
-      .map(([k, v]) => `${k}: ${grantText(v)}`);
+    const grants = grantLines('', cell.grants ?? {}, []);
     const lines = [cell.name, 'periphery', ...grants, ...capabilities].map(label).join('<br/>');
     return `${id}{{"${lines}"}}`;
   }
