@@ -75,6 +75,8 @@ export interface AppConfig {
   readonly summaryModelName?: string;
   /** Trigger monitor interval. Defaults to 5000 ms. */
   readonly monitorIntervalMs?: number;
+  /** Trigger rules. Defaults to the seeds' {@link DEFAULT_RULES}. */
+  readonly triggerRules?: Parameters<typeof createTriggerMonitor>[0]['rules'];
   /** Fetcher sandbox tier. Defaults to `worker`. */
   readonly fetcherTier?: 'worker' | 'process';
   readonly logger?: Logger;
@@ -175,7 +177,7 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
       .catch(() => undefined);
     const p = proc;
     monitor = createTriggerMonitor({
-      rules: DEFAULT_RULES,
+      rules: config.triggerRules ?? DEFAULT_RULES,
       sources: [
         p,
         factSignals(cells),
@@ -214,6 +216,8 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
       bus,
       trustProxy: false,
       securityHeaders: { contentSecurityPolicy: PAGE_CSP, hsts: false },
+      // A small team often shares one address (an office NAT): the per-IP ceiling is 10x the per-member one.
+      limits: { perIp: { max: 12_000, windowMs: 60_000 }, perPrincipal: { max: 600, windowMs: 60_000 } },
       pages: webPages(),
       auth: { apiKeys },
       rbac: { roles: ROLES },

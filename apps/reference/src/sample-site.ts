@@ -56,14 +56,15 @@ export interface SampleSite {
 /** Start the sample site on 127.0.0.1 (port 0 = any free port). */
 export async function startSampleSite(port = 0): Promise<SampleSite> {
   const server: Server = createServer((req, res) => {
-    const slug = (req.url ?? '/').replace(/^\/articles\//u, '').replace(/\.html$/u, '');
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const slug = path.replace(/^\/articles\//u, '').replace(/\.html$/u, '');
     const article = ARTICLES[slug];
-    if (req.url === '/' || req.url === '/index.html') {
+    if (path === '/' || path === '/index.html') {
       const links = Object.entries(ARTICLES).map(([s, a]) => `<li><a href="/articles/${s}.html">${a.title}</a></li>`);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page('Sample articles', [`<ul>${links.join('')}</ul>`]));
     } else if (article) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page(article.title, article.body));
-    } else if (req.url === '/slow') {
+    } else if (path === '/slow') {
       setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('finally'), 60_000).unref();
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');

@@ -63,6 +63,12 @@ describe('reading room over HTTP', () => {
     expect((await admin.get('/api/documents')).status).toBe(200);
   });
 
+  it('marks a page that answers 404 failed at once (no retries of a permanent error)', async () => {
+    const sub = await admin.post('/api/documents', { url: `${app.sampleSite!.origin}/articles/missing.html` });
+    const doc = await summarised(sub.body.id);
+    expect(doc).toMatchObject({ status: 'failed', error: expect.stringMatching(/^NOT_FOUND: HTTP 404/u) });
+  });
+
   it('rejects bad input with a typed error and loses nothing', async () => {
     const bad = await admin.post('/api/documents', { url: 'ftp://example.org/x' });
     expect(bad.status).toBe(400);

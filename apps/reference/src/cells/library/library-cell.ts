@@ -84,6 +84,11 @@ export function libraryCell(options: LibraryOptions) {
               db.setStatus(id, 'fetching');
               await status(bus, id, 'fetching');
               const page = await bus.request(FetchPage, { url }, { timeout: options.fetchTimeoutMs ?? 30_000 });
+              if (page.status >= 400) {
+                // 5xx, 408 and 429 may pass; other client errors will not.
+                const transient = page.status >= 500 || page.status === 408 || page.status === 429;
+                throw new CellularError(transient ? 'TRANSPORT_ERROR' : 'NOT_FOUND', `HTTP ${page.status} from ${page.finalUrl}`);
+              }
               db.setFetched(id, page);
               await status(bus, id, 'fetched');
             }

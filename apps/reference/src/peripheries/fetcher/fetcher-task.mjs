@@ -48,7 +48,8 @@ export async function fetchPage({ url }, ctx) {
   const res = await ctx.fetch(url, { method: 'GET', headers: { accept: 'text/html,text/plain;q=0.9,*/*;q=0.1', 'user-agent': 'cellular-reading-room/0.1' } });
   const type = res.headers.get('content-type') ?? '';
   const raw = await res.text();
-  if (res.status >= 400) throw new Error(`HTTP ${res.status} from ${res.url || url}`);
+  // An HTTP error is an answer, not a crash: the library decides whether it is worth retrying.
+  if (res.status >= 400) return { finalUrl: res.url || url, status: res.status, title: '', text: '', bytes: raw.length };
   const page = /html|xml/iu.test(type) || /^\s*</u.test(raw) ? extractReadable(raw) : { title: '', text: raw.slice(0, 200_000) };
   return { finalUrl: res.url || url, status: res.status, title: page.title || url, text: page.text, bytes: raw.length };
 }

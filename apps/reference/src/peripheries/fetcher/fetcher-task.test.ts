@@ -24,7 +24,7 @@ describe('fetcher task', () => {
     expect((decodeEntities as (s: string) => string)('&lt;a&gt; &#0; &#x110000; &bogus;')).toBe('<a> &#0; &#x110000; &bogus;');
   });
 
-  it('uses only the granted fetch from its context and reports HTTP errors', async () => {
+  it('uses only the granted fetch from its context and returns HTTP errors as a status', async () => {
     const calls: string[] = [];
     const ctx = {
       fetch: async (url: string) => {
@@ -36,6 +36,6 @@ describe('fetcher task', () => {
     expect(calls).toEqual(['https://example.org/a']);
     expect(page).toMatchObject({ title: 'T', status: 200 });
     const failing = { fetch: async () => new Response('nope', { status: 404 }) };
-    await expect(fetchPage({ url: 'https://example.org/b' }, failing)).rejects.toThrow(/HTTP 404/);
+    expect(await fetchPage({ url: 'https://example.org/b' }, failing)).toMatchObject({ status: 404, text: '' });
   });
 });
