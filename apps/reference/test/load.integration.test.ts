@@ -58,7 +58,7 @@ describe(`load: ${MEMBERS} members for ${DURATION_MS} ms`, () => {
     const seconds = (performance.now() - started) / 1000;
 
     // Every submission must end summarised or failed: none silently lost.
-    const admin = client(app.url!, app.firstAdminKey!);
+    const admin = client(app.url!, app.firstAdminKey);
     const final = await until(async () => {
       const s = (await admin.get('/api/admin/status')).body.documents as Record<string, number>;
       const done = (s.summarised ?? 0) + (s.failed ?? 0);
@@ -89,7 +89,7 @@ describe(`load: ${MEMBERS} members for ${DURATION_MS} ms`, () => {
 
   it('fires the concurrent-users trigger when more than 150 members are active', async () => {
     const extra = await Promise.all(Array.from({ length: 10 }, (_, i) => app.issueKey(`extra-${i}`, 'member')));
-    const admin = client(app.url!, app.firstAdminKey!);
+    const admin = client(app.url!, app.firstAdminKey);
     const fired = await until(async () => {
       await Promise.all(extra.map((k) => client(app.url!, k).get('/api/documents?limit=1')));
       const h = (await admin.get('/api/admin/triggers')).body.history as { type: string; transition?: { rule: string; to: string } }[];

@@ -40,7 +40,7 @@ describe.skipIf(!broker.available)(`reading room split over two processes on NAT
   });
 
   it('passes the same scenario as the single process: submit, fetch, summarise, search, read', async () => {
-    const admin = client(app.url!, app.firstAdminKey!);
+    const admin = client(app.url!, app.firstAdminKey);
     const sub = await admin.post('/api/documents', { url: sampleUrl, tags: ['split'] });
     expect(sub.status).toBe(202);
     const doc = await until(async () => {
