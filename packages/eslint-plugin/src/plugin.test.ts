@@ -15,6 +15,7 @@ describe('configs.recommended', () => {
       '@cellular/composition-root-only': 'error',
     });
     expect(plugin.configs.recommended).toBe(configs.recommended);
+    expect(plugin.meta.version).toMatch(/^\d+\.\d+\.\d+/u);
     expect(Object.keys(plugin.rules).sort()).toEqual(['cell-boundaries', 'composition-root-only', 'periphery-boundaries']);
   });
 

@@ -2,6 +2,7 @@
  * The plugin object and its flat configs. Named exports only (the project's rule): use
  * `plugin` in `plugins` and spread `configs.recommended` into a flat config.
  */
+import { readFileSync } from 'node:fs';
 import type { TSESLint } from '@typescript-eslint/utils';
 import { cellBoundaries } from './rules/cell-boundaries.js';
 import { compositionRootOnly } from './rules/composition-root-only.js';
@@ -14,9 +15,12 @@ export const rules = {
   'composition-root-only': compositionRootOnly,
 };
 
+// src/ and dist/ both sit one level below package.json.
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
 /** The ESLint plugin (`meta`, `rules`, `configs`). Register it as `@cellular`. */
 export const plugin = {
-  meta: { name: '@cellular/eslint-plugin', version: '0.0.0' },
+  meta: { name: '@cellular/eslint-plugin', version },
   rules,
   configs: {} as { recommended: TSESLint.FlatConfig.Config },
 } satisfies TSESLint.FlatConfig.Plugin;
