@@ -238,11 +238,24 @@ export class ApiComparer {
       } else {
         this.compareMembers(o, n, pos, member, depth);
         if (this.changes.length > before) return;
-        // Members agree: an equivalent type under another spelling (alias <-> interface) is no change.
+        // Members agree: an equivalent type under another spelling (alias <-> interface) is no
+        // change, and so is a class whose private members make the checker relate it nominally.
+        if (this.signaturesText(o) === this.signaturesText(n)) return;
         if (this.assignable(o, n) && this.assignable(n, o)) return;
       }
     }
+    // Same spelling of a union: compare member by member, so that a nominal class inside the union
+    // (private fields) is compared by its public members instead of by identity.
+    if (ot === nt && o.isUnion() && n.isUnion() && o.types.length === n.types.length && depth < MAX_DEPTH) {
+      for (let i = 0; i < o.types.length; i++) this.compareTypes(o.types[i]!, n.types[i]!, pos, member, depth + 1);
+      return;
+    }
     this.compareByAssignability(o, n, pos, member, ot, nt);
+  }
+
+  private signaturesText(t: ts.Type): string {
+    const sigs = [...t.getCallSignatures(), ...t.getConstructSignatures()];
+    return sigs.map((sig) => this.checker.signatureToString(sig, undefined, FORMAT)).join('\n');
   }
 
   private compareByAssignability(o: ts.Type, n: ts.Type, pos: Position, member: string, ot: string, nt: string): void {
@@ -277,8 +290,10 @@ export class ApiComparer {
   }
 
   private compareMembers(o: ts.Type, n: ts.Type, pos: Position, prefix: string, depth: number): void {
-    const oProps = new Map(o.getProperties().map((p) => [p.getName(), p]));
-    const nProps = new Map(n.getProperties().map((p) => [p.getName(), p]));
+    // Private members are not part of the API (classes are compared member by member elsewhere).
+    const visible = (t: ts.Type): Map<string, ts.Symbol> => new Map(t.getProperties().filter((p) => visibility(p) !== 'private').map((p) => [p.getName(), p]));
+    const oProps = visible(o);
+    const nProps = visible(n);
     for (const [name, op] of oProps) {
       const path = join(prefix, name);
       const np = nProps.get(name);
@@ -318,6 +333,12 @@ export class ApiComparer {
     } else if (!oOpt && nOpt) {
       if (pos === 'input') this.changed('minor', 'property-required-to-optional-input', `property ${path} became optional in an input type`, path);
       else this.changed('major', 'property-required-to-optional-output', `property ${path} became optional in a type used as output`, path);
+    }
+    if (isAccessor(op) || isAccessor(np)) {
+      const oWritable = !isGetterOnly(op);
+      const nWritable = !isGetterOnly(np);
+      if (!oWritable && nWritable) this.changed('minor', 'property-became-writable', `property ${path} gained a setter`, path);
+      else if (oWritable && !nWritable) this.changed('major', 'property-became-readonly', `property ${path} lost its setter`, path);
     }
     const oRo = isReadonly(op);
     const nRo = isReadonly(np);
@@ -645,6 +666,10 @@ function isReadonly(p: ts.Symbol): boolean {
 
 function isGetterOnly(p: ts.Symbol): boolean {
   return (p.flags & ts.SymbolFlags.GetAccessor) !== 0 && (p.flags & ts.SymbolFlags.SetAccessor) === 0;
+}
+
+function isAccessor(p: ts.Symbol): boolean {
+  return (p.flags & ts.SymbolFlags.Accessor) !== 0;
 }
 
 function isAbstract(p: ts.Symbol): boolean {

@@ -1,0 +1,1 @@
+export function on(cb: () => string | undefined): void {}

@@ -1,0 +1,1 @@
+export const CONFIG = { a: 1, b: 2 };

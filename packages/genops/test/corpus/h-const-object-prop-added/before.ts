@@ -1,0 +1,1 @@
+export const CONFIG = { a: 1 };

@@ -1,0 +1,1 @@
+export default function (a: string, b: number): void {}

@@ -1,0 +1,1 @@
+export const f = (a: string): number => a.length;

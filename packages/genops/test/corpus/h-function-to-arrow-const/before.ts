@@ -1,0 +1,1 @@
+export function f(a: string): number { return a.length; }

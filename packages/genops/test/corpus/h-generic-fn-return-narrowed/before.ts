@@ -1,0 +1,1 @@
+export function first<T>(xs: T[]): T | undefined { return xs[0]; }

@@ -1,0 +1,1 @@
+export interface Box<T extends string> { v: T }

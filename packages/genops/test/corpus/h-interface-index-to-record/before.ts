@@ -1,0 +1,2 @@
+export interface Bag { [k: string]: number }
+export function put(b: Bag): void {}

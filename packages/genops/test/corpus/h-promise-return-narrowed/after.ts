@@ -1,0 +1,1 @@
+export async function f(): Promise<string> { return ""; }

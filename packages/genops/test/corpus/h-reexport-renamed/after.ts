@@ -1,0 +1,1 @@
+export { helper as h2 } from './lib.js';

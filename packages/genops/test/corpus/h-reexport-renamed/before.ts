@@ -1,0 +1,1 @@
+export { helper as h } from './lib.js';

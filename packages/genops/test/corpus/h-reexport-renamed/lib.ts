@@ -1,0 +1,3 @@
+export function helper(): void {}
+export function other(): void {}
+export interface Shape { readonly sides: number }

@@ -1,0 +1,1 @@
+export class C { static level: string | number = 1; }

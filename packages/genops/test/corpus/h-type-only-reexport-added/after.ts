@@ -1,0 +1,2 @@
+export { helper } from './lib.js';
+export type { Shape } from './lib.js';

@@ -1,0 +1,1 @@
+export function f(a: string | number): string { return String(a); }
