@@ -60,6 +60,26 @@ describe('createFileJournal', () => {
     await expect(second.streams.publishDurable(sent[4]!)).resolves.toMatchObject({ duplicate: true });
   });
 
+  it('replays limits (drop-oldest) and per-group progress with filters', async () => {
+    const first = start();
+    await first.streams.ensureStream({ name: 'lim', subjects: ['lim.>'], maxMessages: 3, overflow: 'drop-oldest' });
+    const a: unknown[] = [];
+    first.streams.consume({ stream: 'lim', durable: 'a', filterSubject: 'lim.a' }, (m) => { a.push(m.envelope.payload); });
+    for (const [s, n] of [['lim.a', 1], ['lim.b', 2], ['lim.a', 3]] as const) await first.streams.publishDurable(env(s, n));
+    await waitFor(() => a.length === 2); // group a settled 1 and 3; 2 is waiting for a group that wants it
+    for (const n of [4, 5, 6]) await first.streams.publishDurable(env('lim.b', n)); // drops the oldest
+    await first.streams.close();
+
+    const second = start();
+    const a2: unknown[] = [];
+    const b2: unknown[] = [];
+    second.streams.consume({ stream: 'lim', durable: 'a', filterSubject: 'lim.a' }, (m) => { a2.push(m.envelope.payload); });
+    second.streams.consume({ stream: 'lim', durable: 'b' }, (m) => { b2.push(m.envelope.payload); });
+    await waitFor(() => b2.length === 3);
+    expect(b2).toEqual([4, 5, 6]);
+    expect(a2).toEqual([]);
+  });
+
   it('cuts off a torn last record and keeps the rest', async () => {
     const first = start();
     await first.streams.ensureStream({ name: 't', subjects: ['t.>'] });
