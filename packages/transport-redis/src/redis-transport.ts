@@ -41,6 +41,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { DeadlineQueue, type DeadlineHandle } from './internal/deadline-queue.js';
 import { EnvelopeWire } from './internal/envelope-wire.js';
 import { KeyLayout } from './internal/keys.js';
+import { PublishBatcher } from './internal/publish-batcher.js';
 import { LocalSubscription } from './internal/local-subscription.js';
 import { StreamConsumer } from './internal/stream-consumer.js';
 import { StreamStore } from './internal/stream-store.js';
@@ -110,6 +111,7 @@ export class RedisTransport implements Transport {
   private readonly claimTtl: number;
   private readonly cmd: Redis;
   private readonly sub: Redis;
+  private readonly batcher: PublishBatcher;
   private readonly store: StreamStore;
   private readonly routes = new Map<string, Route>();
   private readonly pendingSubscribes = new Set<Promise<unknown>>();
@@ -154,6 +156,7 @@ export class RedisTransport implements Transport {
     const base: RedisOptions = { lazyConnect: true, enableAutoPipelining: true, ...options.redis };
     this.cmd = new Redis(url, { ...base, connectionName: `cellular-cmd-${this.instanceId}` });
     this.sub = new Redis(url, { ...base, enableAutoPipelining: false, connectionName: `cellular-sub-${this.instanceId}` });
+    this.batcher = new PublishBatcher(this.cmd, (e) => this.wrap(e));
     for (const conn of [this.cmd, this.sub]) {
       conn.on('error', (e: unknown) => {
         this.logger.warn('redis connection error', { error: String(e) });
@@ -181,7 +184,7 @@ export class RedisTransport implements Transport {
       publishTimeoutMs: options.publishTimeoutMs ?? 5000,
       encode: (env) => this.encode(env),
       deadlines: this.deadlines,
-      publishCore: (env) => this.publishNow(env).then(() => undefined),
+      publishCore: (env) => this.publish(env),
     });
   }
 
@@ -199,7 +202,7 @@ export class RedisTransport implements Transport {
     this.connecting ??= (async () => {
       this.setStatus('connecting');
       try {
-        await Promise.all([this.cmd.connect(), this.sub.connect()]);
+        await Promise.all([whenConnected(this.cmd), whenConnected(this.sub)]);
         await this.sub.subscribe(this.inboxChannel);
       } catch (e) {
         this.connecting = undefined;
@@ -239,19 +242,32 @@ export class RedisTransport implements Transport {
   publish(envelope: Envelope): Promise<void> {
     this.assertOpen();
     this.checkSubject(envelope.subject);
-    return this.publishNow(envelope) as Promise<unknown> as Promise<void>; // resolves with the receiver count; callers ignore it
-  }
-
-  /** Publish and return the number of Redis subscribers that received the message. */
-  private publishNow(envelope: Envelope): Promise<number> {
     const bytes = this.encode(envelope);
     const channel = this.keys.channel(envelope.subject);
-    if (this.connecting === undefined) void this.connect().catch(() => undefined);
-    const send = (): Promise<number> => this.cmd.publish(channel, bytes).catch((e: unknown) => Promise.reject(this.wrap(e)));
-    if (this.pendingSubscribes.size === 0 && this.connecting !== undefined) return send();
-    // A publish right after a local subscribe must not overtake it (two connections).
-    if (this.pendingSubscribes.size > 0) return Promise.all(this.pendingSubscribes).then(send);
-    return send();
+    // A publish right after a local subscribe must not overtake it (they use two connections).
+    if (this.pendingSubscribes.size > 0 || this.connecting === undefined) {
+      return this.whenReady().then(() => this.batcher.publish(channel, bytes).done);
+    }
+    return this.batcher.publish(channel, bytes).done;
+  }
+
+  /** Publish and resolve with the number of Redis subscribers that received the message. */
+  private publishCounted(channel: string, bytes: string | Buffer): Promise<number> {
+    if (this.pendingSubscribes.size > 0 || this.connecting === undefined) {
+      return this.whenReady().then(() => this.publishCounted(channel, bytes));
+    }
+    const slot = this.batcher.publish(channel, bytes);
+    return slot.results.then((results) => {
+      const [err, receivers] = results[slot.index] ?? [null, 0];
+      if (err) throw this.wrap(err);
+      return receivers as number;
+    });
+  }
+
+  /** Connected, and every local subscribe issued so far acknowledged by Redis. */
+  private async whenReady(): Promise<void> {
+    await (this.connecting ?? this.connect());
+    if (this.pendingSubscribes.size > 0) await Promise.all(this.pendingSubscribes);
   }
 
   subscribe(pattern: string, handler: MessageHandler, options?: TransportSubscribeOptions): TransportSubscription {
@@ -342,9 +358,7 @@ export class RedisTransport implements Transport {
         };
       }
       this.pending.set(correlationId, entry);
-      const send = (): Promise<number> => this.cmd.publish(channel, bytes);
-      const ready = this.connecting ?? this.connect();
-      const sent = this.pendingSubscribes.size > 0 ? Promise.all([ready, ...this.pendingSubscribes]).then(send) : ready.then(send);
+      const sent = this.publishCounted(channel, bytes);
       sent.then(
         (receivers) => {
           if (receivers === 0) {
@@ -360,6 +374,7 @@ export class RedisTransport implements Transport {
 
   async ensureStream(config: StreamConfig): Promise<void> {
     this.assertOpen();
+    await (this.connecting ?? this.connect());
     try {
       await this.store.ensureStream(config);
     } catch (e) {
@@ -540,6 +555,27 @@ export class RedisTransport implements Transport {
       }
     }
   }
+}
+
+/**
+ * Resolve once `conn` is ready: start a lazy connection, or wait for one that a first command (or
+ * ioredis's reconnect) already started. Rejects when the connection ends.
+ */
+function whenConnected(conn: Redis): Promise<void> {
+  if (conn.status === 'ready') return Promise.resolve();
+  if (conn.status === 'wait') return conn.connect();
+  return new Promise<void>((resolve, reject) => {
+    const onReady = (): void => {
+      conn.off('end', onEnd);
+      resolve();
+    };
+    const onEnd = (): void => {
+      conn.off('ready', onReady);
+      reject(new Error('connection ended'));
+    };
+    conn.once('ready', onReady);
+    conn.once('end', onEnd);
+  });
 }
 
 /**
