@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { composition } from '../test/fixtures/library.js';
 import { buildTopology } from './build-topology.js';
-import { TopologySchema } from './topology-schema.js';
+import { TopologySchema, topologyJsonSchema } from './topology-schema.js';
 
 const fixtures = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
 
@@ -14,6 +14,12 @@ describe('buildTopology', () => {
   it('produces JSON valid against the published schema', () => {
     const roundTripped: unknown = JSON.parse(JSON.stringify(topology));
     expect(TopologySchema.parse(roundTripped)).toEqual(topology);
+  });
+
+  it('publishes the schema as JSON Schema too', () => {
+    const schema = topologyJsonSchema();
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(Object.keys(schema.properties as object)).toEqual(['schemaVersion', 'name', 'defaultTransport', 'cells', 'contracts', 'patterns', 'edges', 'routes']);
   });
 
   it('lists cells sorted, with transport, kind and plain-JSON grants', () => {

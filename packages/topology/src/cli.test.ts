@@ -73,6 +73,12 @@ describe('cellular graph (in process)', () => {
     expect(c.err).toContain('+   cell_loans -->|requests| contract_books_get');
   });
 
+  it('--check accepts a committed block with CRLF line endings', async () => {
+    await run('graph', library, '--write', readme, '--marker', 'topology');
+    await writeFile(readme, (await readFile(readme, 'utf8')).replace(/\n/gu, '\r\n'));
+    expect((await run('graph', library, '--check', readme, '--marker', 'topology')).code).toBe(0);
+  });
+
   it('--check fails on a freshly added, empty marker pair', async () => {
     const c = await run('graph', library, '--check', readme, '--marker', 'topology');
     expect(c.code).toBe(1);

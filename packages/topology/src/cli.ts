@@ -119,7 +119,8 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       stdout(next === markdown ? `${target}: diagram "${marker}" is already up to date\n` : `${target}: diagram "${marker}" updated\n`);
       return 0;
     }
-    const committed = readMarkedBlock(markdown, marker, target);
+    // A checkout with CRLF line endings (git autocrlf) is not a stale diagram.
+    const committed = readMarkedBlock(markdown, marker, target).replace(/\r\n/gu, '\n');
     if (committed === block) {
       stdout(`${target}: diagram "${marker}" is up to date\n`);
       return 0;

@@ -21,5 +21,6 @@ export {
   TopologyPatternSchema,
   TopologyRouteSchema,
   TopologySchema,
+  topologyJsonSchema,
 } from './topology-schema.js';
 export type { Relation, Topology, TopologyCell, TopologyContract, TopologyEdge, TopologyPattern, TopologyRoute } from './topology-schema.js';

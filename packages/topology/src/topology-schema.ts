@@ -86,3 +86,11 @@ export type TopologyEdge = z.infer<typeof TopologyEdgeSchema>;
 export type TopologyRoute = z.infer<typeof TopologyRouteSchema>;
 /** One of the relations a cell declares. */
 export type Relation = z.infer<typeof RelationSchema>;
+
+/**
+ * {@link TopologySchema} as a JSON Schema (draft 2020-12) with its descriptions, for consumers that
+ * do not use zod (a browser view, another language).
+ */
+export function topologyJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(TopologySchema);
+}
