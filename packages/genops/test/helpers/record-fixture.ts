@@ -7,6 +7,8 @@ import { buildRequest } from '../../src/regenerate.js';
 import { readLock } from '../../src/lockfile.js';
 import { createRecordingProvider } from '../../src/providers/replay-provider.js';
 import type { Provider } from '../../src/providers/provider.js';
+import { countPromptTokens } from '../../src/budget.js';
+import { countTokens } from 'gpt-tokenizer';
 import { createGreeterRepo, RECORDINGS_DIR } from './greeter-repo.js';
 
 const file = (path: string, content: string): string => `=== FILE: ${path} ===\n${content.trimEnd()}\n=== END FILE ===`;
@@ -46,20 +48,21 @@ export function welcome(name: string, options: GreetOptions = {}): string {
 }`,
 );
 
-const scripted = (text: string, usage: { inputTokens: number; outputTokens: number }): Provider => ({
+// Usage is what a provider would report: the prompt and the answer counted with the same tokenizer.
+const scripted = (text: string): Provider => ({
   name: 'scripted',
-  complete: (req) => Promise.resolve({ text, usage, model: req.model }),
+  complete: (req) => Promise.resolve({ text, usage: { inputTokens: countPromptTokens(req.messages), outputTokens: countTokens(text) }, model: req.model }),
 });
 
 const repo = createGreeterRepo();
 try {
   const entry = readLock(join(repo.root, 'genops.lock')).packages['@fixture/greeter']!;
-  for (const [spec, answer, usage] of [
-    ['spec-v2.md', V2, { inputTokens: 912, outputTokens: 187 }],
-    ['spec-breaking.md', BREAKING, { inputTokens: 897, outputTokens: 101 }],
+  for (const [spec, answer] of [
+    ['spec-v2.md', V2],
+    ['spec-breaking.md', BREAKING],
   ] as const) {
     const { request } = buildRequest(repo.pkgDir, join(repo.pkgDir, spec), entry, 'regenerate');
-    await createRecordingProvider(scripted(answer, usage), RECORDINGS_DIR).complete(request);
+    await createRecordingProvider(scripted(answer), RECORDINGS_DIR).complete(request);
     console.log(`recorded ${spec}`);
   }
 } finally {
