@@ -80,6 +80,28 @@ describe('createFileJournal', () => {
     expect(a2).toEqual([]);
   });
 
+  it('dead-letters a message whose deliveries were used up by crashes instead of delivering it again', async () => {
+    const first = start();
+    await first.streams.ensureStream({ name: 'poison', subjects: ['poison.>'] });
+    await first.streams.publishDurable(env('poison.x', 'kills the consumer'));
+    let delivered = 0;
+    first.streams.consume({ stream: 'poison', durable: 'd', maxDeliver: 1 }, () => {
+      delivered++;
+      return new Promise<void>(() => undefined); // "crashes": never settles
+    });
+    await waitFor(() => delivered === 1);
+    await first.streams.close();
+
+    const dead: Envelope[] = [];
+    const streams = new MemoryStreams({ publishCore: (e) => dead.push(e), journal: createFileJournal({ path, flushIntervalMs: 2 }) });
+    open.push(streams);
+    const again: unknown[] = [];
+    streams.consume({ stream: 'poison', durable: 'd', maxDeliver: 1 }, (m) => { again.push(m.envelope.payload); });
+    await waitFor(() => dead.length === 1);
+    expect(dead[0]?.subject).toBe('dlq.poison.d');
+    expect(again).toEqual([]);
+  });
+
   it('cuts off a torn last record and keeps the rest', async () => {
     const first = start();
     await first.streams.ensureStream({ name: 't', subjects: ['t.>'] });

@@ -565,6 +565,12 @@ export class MemoryStreams {
     const p = group.pending.get(seq);
     const msg = group.stream.messages.get(seq);
     if (p === undefined || msg === undefined) return;
+    if (p.attempts >= group.settings.maxDeliver) {
+      // Deliveries already used up before a restart (the process died while handling it): a message
+      // that crashes its consumer must not loop forever across restarts.
+      void this.deadLetter(group, seq, `max deliveries reached (${p.attempts}, interrupted by a restart)`).catch(this.journalFailed);
+      return;
+    }
     p.attempts++;
     p.phase = 'inflight';
     const token = group.nextToken();
