@@ -51,12 +51,12 @@ describe('toMermaid', () => {
       name: 'x',
       cells: [],
       routes: [
-        { method: 'GET', path: '/a"<b>', contract: 'a.b' },
+        { method: 'GET', path: '/a"<b>#x', contract: 'a.b' },
         { method: 'GET', path: '/c', contract: 'a_b' },
       ],
     });
     const out = toMermaid(buildTopology(c));
-    expect(out).toContain('"GET /a#quot;#lt;b#gt;"');
+    expect(out).toContain('"GET /a#quot;#lt;b#gt;#35;x"');
     expect(out).toContain('contract_a_b["a.b<br/>undeclared"]');
     expect(out).toContain('contract_a_b_2["a_b<br/>undeclared"]');
   });

@@ -17,9 +17,11 @@ export interface MermaidOptions {
   readonly showDependencies?: boolean;
 }
 
-/** Escape text for a quoted Mermaid label. */
+/** Escape text for a quoted Mermaid label (Mermaid's `#name;` entity codes; `#` itself first). */
 function label(text: string): string {
-  return text.replace(/&/gu, '#amp;').replace(/"/gu, '#quot;').replace(/</gu, '#lt;').replace(/>/gu, '#gt;');
+  return text
+    .replace(/#/gu, '#35;')
+    .replace(/&/gu, '#amp;').replace(/"/gu, '#quot;').replace(/</gu, '#lt;').replace(/>/gu, '#gt;');
 }
 
 /**
