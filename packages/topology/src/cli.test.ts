@@ -62,6 +62,20 @@ describe('cellular graph (in process)', () => {
     expect(c.out).toContain('is up to date');
   });
 
+  it('writes the same block whichever directory it runs from', async () => {
+    await run('graph', library, '--write', readme, '--marker', 'topology');
+    const fromFixtures = await readFile(readme, 'utf8');
+    let out = '';
+    const code = await runCli(['graph', library, '--check', 'README.md', '--marker', 'topology'], {
+      stdout: (t) => (out += t),
+      stderr: (t) => (out += t),
+      cwd: dir,
+    });
+    expect(out).toContain('is up to date');
+    expect(code).toBe(0);
+    expect(fromFixtures).not.toContain(dir);
+  });
+
   it('--check fails with a diff and the fix command when the diagram is stale', async () => {
     await run('graph', library, '--write', readme, '--marker', 'topology');
     const text = await readFile(readme, 'utf8');

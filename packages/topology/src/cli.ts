@@ -112,7 +112,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     const markdown = await readFile(file, 'utf8').catch((e: unknown) => {
       throw new CellularError('INVALID_CONFIG', `Cannot read ${target}: ${(e as Error).message}`, { data: { file }, cause: e });
     });
-    const block = renderMarkedBlock(content, format, `cellular graph --write ${target} --marker ${marker}`);
+    const block = renderMarkedBlock(content, format, marker);
     if (values.write !== undefined) {
       const next = replaceMarkedBlock(markdown, marker, block, target);
       if (next !== markdown) await writeFile(file, next);
