@@ -37,17 +37,27 @@ export function refusedOutcome(problem) {
   };
 }
 
+const ok = (value) => ({ ok: true, value });
+const failed = (error) => ({ ok: false, error: serializeError(error) });
+
 /**
- * Load the module and run one task; never throws.
- * @returns {Promise<{ ok: true, value: unknown } | { ok: false, error: object }>}
+ * Run one task; never throws. Synchronous when the module is loaded and the task returns a plain
+ * value (the common case costs no extra promise), a promise otherwise.
  */
-export async function runOne(problem, getTask, context, task, payload) {
+export function runOne(problem, getTask, context, task, payload) {
   if (problem !== null) return refusedOutcome(problem);
+  let fn;
   try {
-    const fn = await getTask(task);
-    return { ok: true, value: await fn(payload, context) };
+    fn = getTask.sync(task);
   } catch (error) {
-    return { ok: false, error: serializeError(error) };
+    return failed(error);
+  }
+  if (fn === undefined) return getTask(task).then((f) => f(payload, context)).then(ok, failed);
+  try {
+    const value = fn(payload, context);
+    return value !== null && typeof value === 'object' && typeof value.then === 'function' ? Promise.resolve(value).then(ok, failed) : ok(value);
+  } catch (error) {
+    return failed(error);
   }
 }
 
@@ -157,20 +167,29 @@ export function installGlobals(grantedFetch) {
   }
 }
 
-/** Load the task module once and find the export named `task`. */
+function findTask(mod, task) {
+  const fn = Object.hasOwn(mod, task) ? mod[task] : undefined;
+  if (typeof fn !== 'function') {
+    const err = new Error(`The periphery module has no exported task function "${task}"`);
+    err.name = 'CellularError';
+    err.code = 'NOT_FOUND';
+    err.data = { task };
+    throw err;
+  }
+  return fn;
+}
+
+/** Load the task module once and find the export named `task`; `.sync(task)` once loaded. */
 export function createTaskLoader(moduleUrl) {
-  let loaded;
-  return async function getTask(task) {
-    loaded ??= import(moduleUrl);
-    const mod = await loaded;
-    const fn = Object.hasOwn(mod, task) ? mod[task] : undefined;
-    if (typeof fn !== 'function') {
-      const err = new Error(`The periphery module has no exported task function "${task}"`);
-      err.name = 'CellularError';
-      err.code = 'NOT_FOUND';
-      err.data = { task };
-      throw err;
-    }
-    return fn;
+  let loading;
+  let mod;
+  const getTask = async (task) => {
+    loading ??= import(moduleUrl).then((m) => {
+      mod = m;
+      return m;
+    });
+    return findTask(await loading, task);
   };
+  getTask.sync = (task) => (mod === undefined ? undefined : findTask(mod, task));
+  return getTask;
 }

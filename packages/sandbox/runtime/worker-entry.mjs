@@ -1,12 +1,23 @@
 // The piscina task handler for the worker tier. It refuses to run any task when Node's permission
 // model is not in force, talks to the host over one MessagePort per worker (sent once through
 // piscina's parentPort event channel), and returns results as { ok, value | error } so that error
-// codes survive structured cloning.
-import { MessageChannel, parentPort, workerData } from 'node:worker_threads';
+// codes survive structured cloning. It records the id of the task it is running in a shared table
+// (SharedArrayBuffer: one [threadId, taskId] pair per worker), so the host can terminate exactly the
+// worker running a task that overran its deadline without piscina's per-task AbortSignal cost.
+import { MessageChannel, parentPort, threadId, workerData } from 'node:worker_threads';
 import { createCapabilityClient, createTaskContext, createTaskLoader, installGlobals, permissionProblem, runOne } from './task-runtime.mjs';
 
-const { moduleUrl, periphery, portMarker } = workerData ?? {};
+const { moduleUrl, periphery, portMarker, running } = workerData ?? {};
 const problem = permissionProblem();
+
+const table = running instanceof SharedArrayBuffer ? new Int32Array(running) : new Int32Array(2);
+let slot = -1;
+for (let i = 0; i < table.length; i += 2) {
+  if (Atomics.compareExchange(table, i, 0, threadId) === 0) {
+    slot = i;
+    break;
+  }
+}
 
 const channel = new MessageChannel();
 const client = createCapabilityClient((message) => channel.port1.postMessage(message));
@@ -18,7 +29,18 @@ const context = createTaskContext(client.call, periphery);
 installGlobals(context.fetch);
 const getTask = createTaskLoader(moduleUrl);
 
-/** Run one task: `{ task, payload }` in, `{ ok: true, value }` or `{ ok: false, error }` out. */
-export default function runTask({ task, payload }) {
-  return runOne(problem, getTask, context, task, payload);
+const clear = (outcome) => {
+  if (slot >= 0) Atomics.store(table, slot + 1, 0);
+  return outcome;
+};
+
+/** Run one task: `{ id, task, payload, deadline }` in, `{ ok: true, value }` or `{ ok: false, error }` out. */
+export default function runTask({ id, task, payload, deadline }) {
+  // queued past its deadline: the host has already answered TIMEOUT, so do not start it
+  if (typeof deadline === 'number' && Date.now() > deadline) {
+    return { ok: false, error: { name: 'CellularError', code: 'TIMEOUT', message: 'expired in the queue' } };
+  }
+  if (slot >= 0) Atomics.store(table, slot + 1, id ?? 0);
+  const outcome = runOne(problem, getTask, context, task, payload);
+  return typeof outcome.then === 'function' ? outcome.then(clear) : clear(outcome);
 }

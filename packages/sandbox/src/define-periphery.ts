@@ -161,8 +161,9 @@ export function definePeriphery<const H extends Readonly<Record<string, RequestC
     }
   }
 
+  const granted = net === undefined ? undefined : createGrantedFetch(net, definition.resolver);
   const guards: CapabilityGuards = {
-    fetch: net === undefined ? undefined : createGrantedFetch(net, definition.resolver),
+    fetch: granted?.fetch,
     fs: fs === undefined ? undefined : createFsGuard(fs, cwd),
     onRefusal: (e) => {
       incident(e, undefined);
@@ -202,6 +203,7 @@ export function definePeriphery<const H extends Readonly<Record<string, RequestC
     const t = tier;
     tier = undefined;
     if (t !== undefined) await t.close();
+    granted?.close();
   }
 
   const cell = defineCell({

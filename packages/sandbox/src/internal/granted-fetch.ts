@@ -7,8 +7,8 @@
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { IncomingMessage, RequestOptions } from 'node:http';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { CellularError } from '@cellular/core';
 import type { ResolvedNetGrant } from '../capabilities.js';
@@ -44,9 +44,21 @@ const HOP_HEADERS = new Set(['host', 'connection', 'keep-alive', 'transfer-encod
 /** The default resolver: the system resolver, every address. */
 export const systemResolver: Resolver = async (hostname) => (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
-/** A fetch bound to one grant. */
-export function createGrantedFetch(grant: ResolvedNetGrant, resolver: Resolver = systemResolver): (req: FetchRequest) => Promise<FetchResponse> {
+/** A fetch bound to one grant, with its keep-alive agents. */
+export interface GrantedFetch {
+  readonly fetch: (req: FetchRequest) => Promise<FetchResponse>;
+  /** Close idle keep-alive sockets. */
+  readonly close: () => void;
+}
+
+/**
+ * A fetch bound to one grant. Keep-alive sockets are reused only for the same host and port, and a
+ * pooled socket was opened to an address that passed the checks, so reuse cannot bypass them.
+ */
+export function createGrantedFetch(grant: ResolvedNetGrant, resolver: Resolver = systemResolver): GrantedFetch {
   const policy = createAddressPolicy(grant.allowAddresses);
+  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 32 });
+  const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 32 });
 
   async function checkHop(url: URL, method: string): Promise<string> {
     const scheme = url.protocol.slice(0, -1);
@@ -80,7 +92,7 @@ export function createGrantedFetch(grant: ResolvedNetGrant, resolver: Resolver =
     return answers[0]!;
   }
 
-  return async function grantedFetch(req) {
+  async function grantedFetch(req: FetchRequest): Promise<FetchResponse> {
     const deadline = AbortSignal.timeout(grant.timeoutMs);
     if (req.body !== null && req.body.byteLength > grant.maxRequestBytes) {
       throw violation('request-too-large', `Request body of ${req.body.byteLength} bytes exceeds ${grant.maxRequestBytes}`, {
@@ -115,7 +127,7 @@ export function createGrantedFetch(grant: ResolvedNetGrant, resolver: Resolver =
         body = null;
       }
     }
-  };
+  }
 
   function send(
     url: URL,
@@ -139,7 +151,6 @@ export function createGrantedFetch(grant: ResolvedNetGrant, resolver: Resolver =
       headers: Object.fromEntries(headers),
       lookup: pinned,
       signal: deadline,
-      agent: false,
     };
     return new Promise((resolvePromise, reject) => {
       let settled = false;
@@ -188,10 +199,21 @@ export function createGrantedFetch(grant: ResolvedNetGrant, resolver: Resolver =
         });
       };
       const tlsName = isIpLiteral(options.hostname ?? '') ? {} : { servername: options.hostname ?? '' };
-      const req = url.protocol === 'https:' ? httpsRequest({ ...options, ...tlsName }, onResponse) : httpRequest(options, onResponse);
+      const req =
+        url.protocol === 'https:'
+          ? httpsRequest({ ...options, ...tlsName, agent: httpsAgent }, onResponse)
+          : httpRequest({ ...options, agent: httpAgent }, onResponse);
       req.on('error', onError);
       if (body !== null) req.end(body);
       else req.end();
     });
   }
+
+  return {
+    fetch: grantedFetch,
+    close() {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
 }

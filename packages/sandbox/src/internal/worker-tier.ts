@@ -1,25 +1,32 @@
 /**
  * The worker tier: a fixed-size piscina pool whose workers start with Node's permission model
- * (explicit execArgv, per worker), an empty env, V8 resource limits and a finite queue. Every task
- * gets its own deadline; a task that times out, runs out of heap, exits or throws uncaught takes its
- * worker down with it, piscina replaces the worker, and the caller gets a clear CellularError.
- * The pool is swapped for a fresh one after `recycleAfterTasks` tasks (piscina has no per-worker
- * task cap). Capability requests arrive on one MessagePort per worker, which the worker sends once
- * through piscina's event channel, so a task costs no extra channel.
+ * (explicit execArgv, per worker), an empty env, V8 resource limits and a finite queue. A task that
+ * overruns its deadline, runs out of heap, exits or throws uncaught takes its worker down with it,
+ * piscina replaces the worker, and the caller gets a clear CellularError.
+ *
+ * Deadlines: one sweep timer (not a timer and an AbortSignal per task: piscina's signal path costs
+ * ~25% of a trivial round trip) checks in-flight tasks; each worker records the task it runs in a
+ * shared table, so an overrun terminates exactly that worker. A caller's own AbortSignal is still
+ * passed to piscina. The pool is swapped for a fresh one after `recycleAfterTasks` tasks (piscina has
+ * no per-worker task cap); a retired pool is destroyed when its own in-flight count reaches zero
+ * (piscina 5.3's `close()` can resolve while a worker is still busy, so it is not used for this).
+ * Capability requests arrive on one MessagePort per worker, sent once through piscina's event channel.
  */
-import { pathToFileURL } from 'node:url';
 import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Logger } from '@cellular/core';
 import { CellularError } from '@cellular/core';
 import type { ResolvedLimits } from '../capabilities.js';
-import { permissionFlags } from './permission-flags.js';
 import { handleCapability, type CapabilityGuards } from './capability-handler.js';
+import { permissionFlags } from './permission-flags.js';
 import type { TaskOutcome, TierRunner } from './tier.js';
 import { crash, createRssWatchdog, piscinaDir, realPaths, runtimeFile, timedOut } from './tier.js';
 
 const PORT_MARKER = '__cellularSandboxPort';
+/** Slots in a pool's running-task table (workers replaced after crashes claim fresh slots). */
+const SLOTS = 256;
 
 /** Options for {@link createWorkerTier}. */
 export interface WorkerTierOptions {
@@ -30,24 +37,76 @@ export interface WorkerTierOptions {
   readonly logger: Logger;
 }
 
+interface PoolSlot {
+  readonly piscina: Piscina;
+  /** [threadId, taskId] per worker, written by the workers. */
+  readonly table: Int32Array;
+  running: number;
+  tasks: number;
+  retired: boolean;
+}
+
+interface InFlight {
+  readonly id: number;
+  readonly task: string;
+  readonly pool: PoolSlot;
+  readonly deadline: number;
+  /** Set when the host stopped the task (deadline or memory); decides the error. */
+  stoppedBy: CellularError | undefined;
+  /** Fails the caller at once (a queued task never reaches a worker to be terminated). */
+  readonly fail: (e: CellularError) => void;
+}
+
 /** Start the worker tier (workers start lazily with the first task). */
 export function createWorkerTier(options: WorkerTierOptions): TierRunner {
   const { name, limits, guards, logger } = options;
   const entry = runtimeFile('worker-entry.mjs');
   const readPaths = realPaths([dirname(entry), piscinaDir(), dirname(options.modulePath), ...limits.codePaths]);
   const execArgv = permissionFlags(readPaths);
-  const inflight = new Set<AbortController>();
-  let pool: Piscina | undefined;
-  let tasksOnPool = 0;
+  const inflight = new Map<number, InFlight>();
+  let nextId = 1;
+  let current: PoolSlot | undefined;
+  const pools = new Set<PoolSlot>();
   let closed = false;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  const sweepEvery = Math.max(5, Math.min(250, Math.floor(limits.timeoutMs / 10)));
+
+  /** Terminate the worker running `id`, if it has started; a queued task is refused by its deadline. */
+  function stop(f: InFlight, reason: CellularError): void {
+    if (f.stoppedBy !== undefined) return;
+    f.stoppedBy = reason;
+    f.fail(reason);
+    const { table, piscina } = f.pool;
+    for (let i = 0; i < table.length; i += 2) {
+      if (Atomics.load(table, i + 1) === f.id) {
+        const threadId = Atomics.load(table, i);
+        Atomics.store(table, i, 0);
+        Atomics.store(table, i + 1, 0);
+        void piscina.threads.find((w) => w.threadId === threadId)?.terminate();
+        return;
+      }
+    }
+  }
+
+  function sweep(): void {
+    // the timer stops itself on an idle tick (cheaper than clearing it after every task)
+    if (inflight.size === 0 && sweepTimer !== undefined) {
+      clearInterval(sweepTimer);
+      sweepTimer = undefined;
+      return;
+    }
+    const now = Date.now();
+    for (const f of inflight.values()) if (now >= f.deadline) stop(f, timedOut(name, f.task, limits.timeoutMs));
+  }
 
   const watchdog = createRssWatchdog(limits.maxRssMb, () => process.memoryUsage.rss(), (rssMb) => {
-    const reason = crash(name, '*', 'memory', `host resident memory ${rssMb} MB exceeds limits.maxRssMb ${limits.maxRssMb ?? 0} MB`);
-    for (const c of inflight) c.abort(reason);
+    const message = `host resident memory ${rssMb} MB exceeds limits.maxRssMb ${limits.maxRssMb ?? 0} MB`;
+    for (const f of inflight.values()) stop(f, crash(name, f.task, 'memory', message));
   });
 
-  function newPool(): Piscina {
-    const p = new Piscina({
+  function newPool(): PoolSlot {
+    const running = new SharedArrayBuffer(SLOTS * 2 * Int32Array.BYTES_PER_ELEMENT);
+    const piscina = new Piscina({
       filename: pathToFileURL(entry).href,
       minThreads: limits.threads,
       maxThreads: limits.threads,
@@ -56,10 +115,11 @@ export function createWorkerTier(options: WorkerTierOptions): TierRunner {
       execArgv,
       env: {},
       resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
-      workerData: { moduleUrl: pathToFileURL(options.modulePath).href, periphery: name, portMarker: PORT_MARKER },
+      workerData: { moduleUrl: pathToFileURL(options.modulePath).href, periphery: name, portMarker: PORT_MARKER, running },
       trackUnmanagedFds: true,
     });
-    p.on('message', (m: unknown) => {
+    const slot: PoolSlot = { piscina, table: new Int32Array(running), running: 0, tasks: 0, retired: false };
+    piscina.on('message', (m: unknown) => {
       if (typeof m !== 'object' || m === null || !(PORT_MARKER in m)) return;
       const port = (m as { port?: MessagePort }).port;
       if (port === undefined) return;
@@ -70,80 +130,123 @@ export function createWorkerTier(options: WorkerTierOptions): TierRunner {
       });
       port.unref();
     });
-    p.on('error', (e: unknown) => {
+    piscina.on('workerDestroy', () => {
+      // free the table slots of workers that are gone, so replacements find one
+      const alive = new Set(piscina.threads.map((w) => w.threadId));
+      for (let i = 0; i < slot.table.length; i += 2) {
+        const t = Atomics.load(slot.table, i);
+        if (t !== 0 && !alive.has(t)) Atomics.compareExchange(slot.table, i, t, 0);
+      }
+    });
+    piscina.on('error', (e: unknown) => {
       logger.warn('sandbox worker error', { periphery: name, error: (e as Error).message });
     });
-    return p;
+    pools.add(slot);
+    return slot;
   }
 
-  function currentPool(): Piscina {
-    if (pool !== undefined && tasksOnPool >= limits.recycleAfterTasks) {
-      const old = pool;
-      pool = undefined;
-      void old.close().catch(() => undefined);
+  function release(slot: PoolSlot): void {
+    slot.running--;
+    if (slot.running === 0 && slot.retired) {
+      pools.delete(slot);
+      void slot.piscina.destroy().catch(() => undefined);
     }
-    if (pool === undefined) {
-      pool = newPool();
-      tasksOnPool = 0;
+  }
+
+  function pool(): PoolSlot {
+    if (current !== undefined && current.tasks >= limits.recycleAfterTasks) {
+      const old = current;
+      old.retired = true;
+      current = undefined;
+      if (old.running === 0) {
+        old.running = 1;
+        release(old);
+      }
     }
-    tasksOnPool++;
-    return pool;
+    current ??= newPool();
+    current.tasks++;
+    return current;
+  }
+
+  function toError(e: unknown, f: InFlight, signal: AbortSignal | undefined): CellularError {
+    if (f.stoppedBy !== undefined) return f.stoppedBy;
+    if (signal?.aborted === true) return new CellularError('CANCELLED', `Task "${f.task}" cancelled`, { data: { periphery: name, task: f.task } });
+    const err = e as Error & { code?: string };
+    if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') return crash(name, f.task, 'out-of-memory', 'the worker ran out of heap (limits.maxHeapMb)', e);
+    if (/queue is at limit/iu.test(err.message)) {
+      return new CellularError('BACKPRESSURE', `Periphery "${name}" queue is full (limits.maxQueue ${limits.maxQueue})`, {
+        data: { periphery: name, task: f.task },
+        cause: e,
+      });
+    }
+    if (/exited/iu.test(err.message)) return crash(name, f.task, 'exit', err.message, e);
+    return crash(name, f.task, 'uncaught', err.message, e);
   }
 
   return {
-    async run(task, payload, signal) {
-      if (closed) throw new CellularError('TRANSPORT_CLOSED', `Periphery "${name}" is closed`);
-      if (signal?.aborted === true) throw new CellularError('CANCELLED', 'Task cancelled before it started');
+    run(task, payload, signal) {
+      if (closed) return Promise.reject(new CellularError('TRANSPORT_CLOSED', `Periphery "${name}" is closed`));
+      if (signal?.aborted === true) return Promise.reject(new CellularError('CANCELLED', 'Task cancelled before it started'));
       // Our own bound (running + queued): piscina's balancer may queue on busy workers past maxQueue.
       if (inflight.size >= limits.threads + limits.maxQueue) {
-        throw new CellularError('BACKPRESSURE', `Periphery "${name}" queue is full (limits.maxQueue ${limits.maxQueue})`, { data: { periphery: name, task } });
+        return Promise.reject(
+          new CellularError('BACKPRESSURE', `Periphery "${name}" queue is full (limits.maxQueue ${limits.maxQueue})`, { data: { periphery: name, task } }),
+        );
       }
-      const control = new AbortController();
-      const timer = setTimeout(() => {
-        control.abort(timedOut(name, task, limits.timeoutMs));
-      }, limits.timeoutMs);
-      const onAbort = (): void => {
-        control.abort(new CellularError('CANCELLED', `Task "${task}" cancelled`, { data: { periphery: name, task } }));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      inflight.add(control);
-      watchdog.busy();
-      try {
-        return (await currentPool().run({ task, payload }, { signal: control.signal })) as TaskOutcome;
-      } catch (e) {
-        if (control.signal.aborted) {
-          const reason: unknown = control.signal.reason;
-          if (reason instanceof CellularError) {
-            if (reason.data?.task === '*') throw crash(name, task, 'memory', reason.message);
-            throw reason;
-          }
+      const slot = pool();
+      return new Promise<TaskOutcome>((resolve, reject) => {
+        let settled = false;
+        const finish = (): boolean => {
+          if (settled) return false;
+          settled = true;
+          inflight.delete(f.id);
+          watchdog.idle();
+          return true;
+        };
+        const deadline = Date.now() + limits.timeoutMs;
+        const f: InFlight = {
+          id: nextId++,
+          task,
+          pool: slot,
+          deadline,
+          stoppedBy: undefined,
+          fail: (e) => {
+            if (finish()) reject(e);
+          },
+        };
+        if (nextId > 2_000_000_000) nextId = 1;
+        inflight.set(f.id, f);
+        slot.running++;
+        watchdog.busy();
+        if (sweepTimer === undefined) {
+          sweepTimer = setInterval(sweep, sweepEvery);
+          sweepTimer.unref();
         }
-        const err = e as Error & { code?: string };
-        if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') throw crash(name, task, 'out-of-memory', 'the worker ran out of heap (limits.maxHeapMb)', e);
-        if (/queue is at limit/iu.test(err.message)) {
-          throw new CellularError('BACKPRESSURE', `Periphery "${name}" queue is full (limits.maxQueue ${limits.maxQueue})`, {
-            data: { periphery: name, task },
-            cause: e,
-          });
-        }
-        if (/exited/iu.test(err.message)) throw crash(name, task, 'exit', err.message, e);
-        throw crash(name, task, 'uncaught', err.message, e);
-      } finally {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        inflight.delete(control);
-        watchdog.idle();
-      }
+        const message = { id: f.id, task, payload, deadline };
+        (signal === undefined ? slot.piscina.run(message) : slot.piscina.run(message, { signal })).then(
+          (outcome: TaskOutcome) => {
+            release(slot);
+            if (finish()) resolve(outcome);
+          },
+          (e: unknown) => {
+            release(slot);
+            if (finish()) reject(toError(e, f, signal));
+          },
+        );
+      });
     },
     alive() {
-      return pool?.threads.length ?? 0;
+      return current?.piscina.threads.length ?? 0;
     },
     async close() {
       closed = true;
       watchdog.stop();
-      const p = pool;
-      pool = undefined;
-      if (p !== undefined) await p.destroy();
+      if (sweepTimer !== undefined) clearInterval(sweepTimer);
+      sweepTimer = undefined;
+      const all = [...pools];
+      pools.clear();
+      current = undefined;
+      await Promise.all(all.map((p) => p.piscina.destroy()));
     },
   };
 }
