@@ -218,7 +218,7 @@ class NatsTransportImpl implements NatsTransport {
       });
     } catch (e) {
       this.#connecting = undefined;
-      this.#status = 'idle';
+      this.#setStatus('idle');
       throw new CellularError('TRANSPORT_ERROR', `Cannot connect to NATS at ${String(servers)}: ${e instanceof Error ? e.message : String(e)}`, {
         cause: e,
         data: { servers: typeof servers === 'string' ? servers : [...servers] },
@@ -296,7 +296,7 @@ class NatsTransportImpl implements NatsTransport {
       if (!nc.isClosed() && !nc.isDraining()) await nc.drain();
     } finally {
       this.#mux.rejectAll(new CellularError('TRANSPORT_CLOSED', 'The NATS transport was drained', {}));
-      this.#status = 'draining';
+      this.#buffered = [];
       this.#setStatus('closed');
     }
   }
