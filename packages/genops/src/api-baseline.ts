@@ -112,6 +112,11 @@ export interface ApiCheckOptions extends ApiBaselineOptions {
   readonly changesetDir?: string;
   /** Contract compatibility mode. Defaults to `'BACKWARD'`. */
   readonly mode?: CompatibilityMode;
+  /**
+   * For 0.x versions, follow the cargo convention: a breaking change needs a minor bump and an
+   * addition a patch. Set true to require full semver bumps even before 1.0. Defaults to false.
+   */
+  readonly strictZero?: boolean;
 }
 
 /** The outcome of {@link checkApi} for one package. */
@@ -119,6 +124,7 @@ export interface ApiCheckResult {
   readonly package: string;
   readonly pkgDir: string;
   readonly report: DiffReport;
+  /** The bump the changesets must declare (after the 0.x convention, see `strictZero`). */
   readonly required: Bump;
   readonly declared: Bump;
   readonly ok: boolean;
@@ -127,6 +133,8 @@ export interface ApiCheckResult {
   /** Non-fatal notes (contracts that could not be loaded). */
   readonly warnings: readonly string[];
 }
+
+const ZERO_DOWNGRADE: Readonly<Record<Bump, Bump>> = { major: 'minor', minor: 'patch', patch: 'patch', none: 'none' };
 
 /** Diff `pkgDir` against its committed baseline and check the pending changesets cover it. */
 export async function checkApi(pkgDir: string, options: ApiCheckOptions = {}): Promise<ApiCheckResult> {
@@ -142,10 +150,14 @@ export async function checkApi(pkgDir: string, options: ApiCheckOptions = {}): P
   const dir = options.changesetDir ?? findChangesetDir(pkgDir);
   const declared = dir === undefined ? 'none' : declaredBump(readChangesets(dir), name);
   const problems: string[] = [...report.violations];
-  if (!bumpCovers(declared, report.bump)) {
-    problems.push(`${name}: the API diff requires a ${report.bump} bump but pending changesets declare ${declared === 'none' ? 'nothing' : declared}`);
+  const zero = (pkg.version ?? '0.0.0').startsWith('0.') && options.strictZero !== true;
+  const required: Bump = zero ? ZERO_DOWNGRADE[report.bump] : report.bump;
+  if (!bumpCovers(declared, required)) {
+    problems.push(
+      `${name}: the API diff requires a ${required} bump${zero && required !== report.bump ? ` (${report.bump} under semver, ${required} for a 0.x version)` : ''} but pending changesets declare ${declared === 'none' ? 'nothing' : declared}`,
+    );
   }
-  return { package: name, pkgDir, report, required: report.bump, declared, ok: problems.length === 0, problems, warnings: error === undefined ? [] : [error] };
+  return { package: name, pkgDir, report, required, declared, ok: problems.length === 0, problems, warnings: error === undefined ? [] : [error] };
 }
 
 /** Published packages (not private) under `<root>/packages` that have a baseline or not. */

@@ -30,7 +30,7 @@ const USAGE = `genops <command> [options]
 
   api snapshot <pkgDir>             write <pkgDir>/api/public-api.json and contracts.json
   api check <pkgDir>... | --all     diff against the baseline; fail if changesets declare less
-        [--root <dir>] [--json] [--mode BACKWARD|FORWARD|FULL|NONE] [--write-changeset]
+        [--root <dir>] [--json] [--mode BACKWARD|FORWARD|FULL|NONE] [--write-changeset] [--strict-zero]
   diff <pkgDir> --from <ref> [--to <ref>] [--json]
                                     semantic diff between two git refs (default to: working tree)
   pin <pkgDir> --spec <file> --provider <p> --model <id> [--temperature n] [--seed n]
@@ -70,6 +70,7 @@ async function apiCommand(args: string[], io: CliIo): Promise<number> {
       json: { type: 'boolean', default: false },
       mode: { type: 'string', default: 'BACKWARD' },
       'write-changeset': { type: 'boolean', default: false },
+      'strict-zero': { type: 'boolean', default: false },
     },
   });
   const [sub, ...dirs] = positionals;
@@ -100,7 +101,7 @@ async function apiCommand(args: string[], io: CliIo): Promise<number> {
   for (const t of targets) {
     let r: ApiCheckResult;
     try {
-      r = await checkApi(t, { mode });
+      r = await checkApi(t, { mode, strictZero: values['strict-zero'] });
     } catch (e) {
       if (CellularError.is(e, 'NOT_FOUND')) {
         err(`${t}: ${e.message}`);

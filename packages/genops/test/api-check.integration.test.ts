@@ -76,3 +76,17 @@ describe('API baseline and changeset check', () => {
     expect(await main(['api', 'nope', 'pkg'], b.io)).toBe(2);
   });
 });
+
+describe('0.x versions', () => {
+  it('require one level less unless strictZero', { timeout: 120_000 }, async () => {
+    writeFileSync(join(pkgDir, 'package.json'), JSON.stringify({ name: '@t/api', version: '0.3.0', type: 'module', exports: { '.': { '@cellular/source': './src/index.ts' } } }));
+    for (const f of ['c-patch.md', 'c-minor.md', 'c-major.md']) rmSync(join(changesets, f), { force: true });
+    changeset('minor');
+    // still the breaking change of the previous test (timeout became required): major under semver
+    const r = await checkApi(pkgDir, { changesetDir: changesets });
+    expect(r.report.bump).toBe('major');
+    expect(r).toMatchObject({ required: 'minor', ok: true });
+    const strict = await checkApi(pkgDir, { changesetDir: changesets, strictZero: true });
+    expect(strict).toMatchObject({ required: 'major', ok: false });
+  });
+});

@@ -19,7 +19,7 @@ export function cachedSourceFile(
   languageVersion: ts.ScriptTarget | ts.CreateSourceFileOptions,
   parse: () => ts.SourceFile | undefined,
 ): ts.SourceFile | undefined {
-  let mtime = -1;
+  let mtime: number;
   try {
     mtime = statSync(fileName).mtimeMs;
   } catch {
