@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CellularError, HEADERS, createEnvelope, jsonCodec } from '@cellular/core';
 import { MsgHdrsImpl, type MsgHdrs } from '@nats-io/transport-node';
-import { NATS_HEADERS, decodeMessage, encodeMessage } from './envelope-message.js';
+import { NATS_HEADERS, decodeMessage, encodeMessage, rawHeaderText, replyOf } from './envelope-message.js';
 
 /** What the client does on the wire: encode the headers to bytes and parse them back. */
 function roundTrip(h: MsgHdrs): MsgHdrs {
@@ -80,5 +80,26 @@ describe('envelope <-> NATS message', () => {
     expect(() => decodeMessage({ subject: 's.x', data: new TextEncoder().encode('{nope'), headers: undefined }, jsonCodec, undefined)).toThrow(
       CellularError,
     );
+  });
+
+  it('reads the raw header block from the client message buffer, and falls back when the shape is unknown', () => {
+    const env = createEnvelope({ subject: 's.x', payload: { a: 1 }, headers: { k: 'v' } });
+    const m = encodeMessage(env, jsonCodec, false);
+    if (!(m.headers instanceof MsgHdrsImpl)) throw new Error('expected the client header class');
+    const hdr = m.headers.encode();
+    const rdata = new Uint8Array(hdr.length + m.data.length);
+    rdata.set(hdr);
+    rdata.set(m.data, hdr.length);
+    const text = rawHeaderText({ _msg: { hdr: hdr.length }, _rdata: rdata });
+    expect(text).toBe(new TextDecoder().decode(hdr));
+    expect(decodeMessage({ subject: 's.x', data: m.data, headers: text }, jsonCodec, undefined)).toEqual(env);
+    expect(rawHeaderText({ _msg: { hdr: -1 }, _rdata: rdata })).toBeUndefined();
+    expect(rawHeaderText({})).toBeUndefined();
+  });
+
+  it('replyOf skips decoding an absent reply subject', () => {
+    expect(replyOf({ _msg: { reply: undefined }, reply: 'never-read' } as { reply: string })).toBeUndefined();
+    expect(replyOf({ reply: 'r.1' })).toBe('r.1');
+    expect(replyOf({ reply: '' })).toBeUndefined();
   });
 });
