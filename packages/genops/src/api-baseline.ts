@@ -6,8 +6,8 @@
  * bump with what the pending changesets declare. Baselines are plain, sorted JSON so that a review
  * shows exactly what moved.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { CellularError } from '@cellular/core';
@@ -72,6 +72,30 @@ export async function loadContracts(pkgDir: string, importModule: ModuleImporter
     return { contracts: snapshotContracts(ns) };
   } catch (e) {
     return { contracts: [], error: `could not import ${tree.entry} to read contracts: ${(e as Error).message}` };
+  }
+}
+
+/**
+ * Read the contracts of a tree that is not on disk (a git ref): write it to a temporary directory
+ * inside the package (so its imports resolve through the package's node_modules), import the entry,
+ * and remove the directory.
+ */
+export async function loadTreeContracts(
+  pkgDir: string,
+  tree: { readonly files: Readonly<Record<string, string>>; readonly entry: string },
+  importModule: ModuleImporter = defaultImporter,
+): Promise<{ contracts: ContractSnapshot[]; error?: string }> {
+  const dir = mkdtempSync(join(pkgDir, '.genops-ref-'));
+  try {
+    for (const [rel, text] of Object.entries(tree.files)) {
+      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      writeFileSync(join(dir, rel), text);
+    }
+    return { contracts: snapshotContracts(await importModule(join(dir, tree.entry))) };
+  } catch (e) {
+    return { contracts: [], error: `could not import ${tree.entry} at the ref to read contracts: ${(e as Error).message}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { CellularError } from '@cellular/core';
-import { checkApi, listPublishedPackages, snapshotApi } from './api-baseline.js';
+import { checkApi, listPublishedPackages, loadContracts, loadTreeContracts, snapshotApi } from './api-baseline.js';
+import { diffContracts } from './contract-compat.js';
 import type { ApiCheckResult } from './api-baseline.js';
 import { formatDiffMarkdown } from './report-format.js';
 import { diffApi } from './semantic-diff.js';
@@ -31,8 +32,8 @@ const USAGE = `genops <command> [options]
   api snapshot <pkgDir>             write <pkgDir>/api/public-api.json and contracts.json
   api check <pkgDir>... | --all     diff against the baseline; fail if changesets declare less
         [--root <dir>] [--json] [--mode BACKWARD|FORWARD|FULL|NONE] [--write-changeset] [--strict-zero]
-  diff <pkgDir> --from <ref> [--to <ref>] [--json]
-                                    semantic diff between two git refs (default to: working tree)
+  diff <pkgDir> --from <ref> [--to <ref>] [--json] [--mode ...]
+                                    semantic + contract diff between git refs (default to: working tree)
   pin <pkgDir> --spec <file> --provider <p> --model <id> [--temperature n] [--seed n]
   check [<pkgDir>...]               fail when code, spec or model no longer match genops.lock
   estimate <pkgDir> --spec <file>   token and cost estimate of a regeneration
@@ -122,12 +123,12 @@ async function apiCommand(args: string[], io: CliIo): Promise<number> {
   return failed ? 1 : 0;
 }
 
-function diffCommand(args: string[], io: CliIo): number {
+async function diffCommand(args: string[], io: CliIo): Promise<number> {
   const { out, err } = DEFAULT_OUT(io);
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean', default: false }, mode: { type: 'string', default: 'BACKWARD' } },
   });
   const dir = positionals[0];
   if (dir === undefined || values.from === undefined) {
@@ -137,10 +138,15 @@ function diffCommand(args: string[], io: CliIo): number {
   const pkgDir = resolve(io.cwd ?? process.cwd(), dir);
   const before = loadGitTree(pkgDir, values.from);
   const after = values.to === undefined ? loadSourceTree(pkgDir) : loadGitTree(pkgDir, values.to);
-  const report = buildDiffReport(diffApi(before, after, { baseDir: pkgDir }), []);
+  const oldC = await loadTreeContracts(pkgDir, before);
+  const newC = values.to === undefined ? await loadContracts(pkgDir) : await loadTreeContracts(pkgDir, after);
+  const names = [...oldC.contracts, ...newC.contracts].map((c) => c.exportName);
+  const contracts = oldC.error === undefined && newC.error === undefined ? diffContracts(oldC.contracts, newC.contracts, values.mode as CompatibilityMode) : [];
+  const report = buildDiffReport(diffApi(before, after, { baseDir: pkgDir, skipExports: names }), contracts, names);
+  for (const w of [oldC.error, newC.error]) if (w !== undefined) err(`warning: ${w}`);
   const name = readPackageJson(pkgDir).name ?? dir;
   out(values.json ? JSON.stringify(report, null, 2) : formatDiffMarkdown(`${name}: ${values.from}..${values.to ?? 'working tree'}`, report));
-  return 0;
+  return report.violations.length > 0 ? 1 : 0;
 }
 
 /**
@@ -158,7 +164,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'api':
         return await apiCommand(rest, io);
       case 'diff':
-        return diffCommand(rest, io);
+        return await diffCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -19,7 +19,7 @@ export type { DiffReport } from './diff-report.js';
 export { formatDiffMarkdown } from './report-format.js';
 
 export { emitDeclarations, loadGitTree, loadSourceTree, readPackageJson, sourceEntry } from './package-tree.js';
-export { BASELINE_DIR, checkApi, listPublishedPackages, loadContracts, readBaseline, snapshotApi } from './api-baseline.js';
+export { BASELINE_DIR, checkApi, listPublishedPackages, loadContracts, loadTreeContracts, readBaseline, snapshotApi } from './api-baseline.js';
 export type { ApiBaseline, ApiBaselineOptions, ApiCheckOptions, ApiCheckResult, ModuleImporter } from './api-baseline.js';
 export { declaredBump, findChangesetDir, parseChangeset, readChangesets, writeChangeset } from './changeset.js';
 export type { Changeset } from './changeset.js';
