@@ -88,6 +88,16 @@ describe.each<SandboxTier>(['worker', 'process'])('crash containment, %s tier', 
     expect(loopy.stats().alive).toBe(1);
   });
 
+  it('fails a task queued behind an endless one with TIMEOUT too, then serves again', async () => {
+    const [first, second] = await Promise.all([
+      loopy.run('infiniteLoop' as 'echo', { n: 0 }).catch((e: unknown) => e as CellularError),
+      loopy.run('echo', { n: 1 }).catch((e: unknown) => e as CellularError),
+    ]);
+    expect(first).toMatchObject({ code: 'TIMEOUT' });
+    expect(second).toMatchObject({ code: tier === 'worker' ? 'TIMEOUT' : 'SANDBOX_CRASH' });
+    expect(await loopy.run('echo', { n: 2 })).toEqual({ n: 2 });
+  });
+
   it('keeps an ordinary task error as HANDLER_ERROR without a crash', async () => {
     const before = crashy.stats().crashes;
     const err = await crashy.run('fail' as 'echo', { n: 1 }).then(

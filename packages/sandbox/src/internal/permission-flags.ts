@@ -22,5 +22,7 @@ export function permissionSwitch(): '--permission' | '--experimental-permission'
  */
 export function permissionFlags(readPaths: readonly string[]): string[] {
   const unique = [...new Set(readPaths)];
-  return [permissionSwitch(), ...unique.map((p) => `--allow-fs-read=${p}`)];
+  // the permission model's ExperimentalWarning would otherwise print once per worker
+  const quiet = process.allowedNodeEnvironmentFlags.has('--disable-warning') ? ['--disable-warning=ExperimentalWarning'] : [];
+  return [permissionSwitch(), ...quiet, ...unique.map((p) => `--allow-fs-read=${p}`)];
 }
