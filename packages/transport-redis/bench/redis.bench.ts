@@ -8,7 +8,8 @@
 import { cpus } from 'node:os';
 import { createEnvelope, type Envelope } from '@cellular/core';
 import { Redis } from 'ioredis';
-import { createRedisTransport } from '../src/index.js';
+// Compiled output on both sides: the raw client is plain JS, so the transport is measured as users run it.
+import { createRedisTransport } from '../dist/index.js';
 
 const URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

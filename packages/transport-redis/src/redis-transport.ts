@@ -184,6 +184,7 @@ export class RedisTransport implements Transport {
       publishTimeoutMs: options.publishTimeoutMs ?? 5000,
       encode: (env) => this.encode(env),
       deadlines: this.deadlines,
+      batcher: this.batcher,
       publishCore: (env) => this.publish(env),
     });
   }

@@ -1,8 +1,9 @@
 /**
- * Batches PUBLISH commands: everything published in one synchronous run goes out as one explicit
- * ioredis pipeline (one socket write), flushed in a microtask or every `maxBatch` commands. This is
- * the "pipelined x1000" case of the Redis anchor (5x over awaited publishes) without asking callers to
- * batch, and it costs no promise per message: all publishes of a batch share the batch's promise.
+ * Batches publishing commands (PUBLISH, and the durable-publish script): everything issued in one
+ * synchronous run goes out as one explicit ioredis pipeline (one socket write), flushed in a microtask
+ * or every `maxBatch` commands. This is the "pipelined x1000" case of the Redis anchor (5x over
+ * awaited commands) without asking callers to batch, and it costs no promise per message: all
+ * commands of a batch share the batch's promises and read their own result by index.
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 
@@ -43,8 +44,13 @@ export class PublishBatcher {
 
   /** Queue `PUBLISH channel message`. */
   publish(channel: string, message: string | Buffer): PublishSlot {
+    return this.command('publish', [channel, message]);
+  }
+
+  /** Queue any pipeline method by name (including scripts defined with `defineCommand`). */
+  command(method: string, args: readonly (string | number | Buffer)[]): PublishSlot {
     const batch = this.current ?? this.open();
-    batch.pipeline.publish(channel, message);
+    (batch.pipeline as unknown as Record<string, (...a: readonly (string | number | Buffer)[]) => unknown>)[method]!(...args);
     const index = batch.count++;
     if (batch.count >= this.maxBatch) this.flush();
     return { results: batch.results, done: batch.done, index };

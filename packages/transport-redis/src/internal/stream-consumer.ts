@@ -161,8 +161,21 @@ export class StreamConsumer {
       }
       if (!Array.isArray(reply) || reply.length === 0) continue;
       const entries = (reply[0] as [Buffer, Entry[]])[1];
+      if (!this.active) {
+        // Read just as we stopped (the reply raced the disconnect): hand the entries back to the group.
+        this.handBack(entries.map((e) => e[0].toString()));
+        break;
+      }
       for (const entry of entries) this.deliver(entry, 1);
     }
+  }
+
+  /** Make entries this consumer holds claimable by the rest of the group at once. */
+  private handBack(ids: string[]): void {
+    if (ids.length === 0) return;
+    void this.rt.cmd
+      .xclaim(this.streamKey, this.config.durable, this.consumerName, 0, ...ids, 'IDLE', this.ackWaitMs, 'JUSTID')
+      .catch(() => undefined); // if this fails they are reclaimed after ackWait anyway
   }
 
   /** Run the reclaim loop now (coalesced). */
@@ -269,36 +282,46 @@ export class StreamConsumer {
 
   /** Returns a promise only when the handler is async. */
   private handle(id: string, envelope: Envelope, attempt: number): Promise<void> | undefined {
-    let settled = false;
-    const settle = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      return true;
-    };
-    const message: DurableMessage = {
-      envelope,
-      deliveryAttempt: attempt,
-      ack: () => (settle() ? this.ack(id) : Promise.resolve()),
-      nack: (delayMs?: number) => (settle() ? this.nack(id, envelope, attempt, delayMs) : Promise.resolve()),
-      term: (reason?: string) => (settle() ? this.terminate(id, envelope, `terminated${reason ? `: ${reason}` : ''}`) : Promise.resolve()),
-    };
-    const onError = (e: unknown): Promise<void> => {
-      this.rt.logger.warn('durable handler failed', { stream: this.config.stream, id, attempt, error: String(e) });
-      return message.nack().catch(() => undefined);
-    };
-    const onDone = (): void => {
-      if (settle()) this.queueAck(id);
-    };
+    const message = new Delivery(this, id, envelope, attempt);
     let result: void | Promise<void>;
     try {
       result = this.handler(message);
     } catch (e) {
-      void onError(e);
+      void message.fail(e);
       return undefined;
     }
-    if (result instanceof Promise) return result.then(onDone, onError);
-    onDone();
+    if (result instanceof Promise) {
+      return result.then(
+        () => {
+          message.done();
+        },
+        (e: unknown) => message.fail(e),
+      );
+    }
+    message.done();
     return undefined;
+  }
+
+  /** @internal used by {@link Delivery} */
+  settleAck(id: string, wait: boolean): Promise<void> | undefined {
+    if (wait) return this.ack(id);
+    this.queueAck(id);
+    return undefined;
+  }
+
+  /** @internal used by {@link Delivery} */
+  settleNack(id: string, envelope: Envelope, attempt: number, delayMs?: number): Promise<void> {
+    return this.nack(id, envelope, attempt, delayMs);
+  }
+
+  /** @internal used by {@link Delivery} */
+  settleTerm(id: string, envelope: Envelope, reason: string): Promise<void> {
+    return this.terminate(id, envelope, reason);
+  }
+
+  /** @internal used by {@link Delivery} */
+  handlerFailed(id: string, attempt: number, error: unknown): void {
+    this.rt.logger.warn('durable handler failed', { stream: this.config.stream, id, attempt, error: String(error) });
   }
 
   private backoffFor(attempt: number): number {
@@ -403,5 +426,52 @@ export class StreamConsumer {
       await this.reclaiming;
     })();
     return this.stopped;
+  }
+}
+
+/**
+ * One delivery handed to a durable handler. A class rather than an object of closures: a consumer
+ * creates one per message, and methods on a prototype cost nothing per message. The first of
+ * ack/nack/term (or the automatic ack/nack after the handler) wins; later calls are no-ops.
+ */
+class Delivery implements DurableMessage {
+  private settled = false;
+
+  constructor(
+    private readonly consumer: StreamConsumer,
+    private readonly id: string,
+    readonly envelope: Envelope,
+    readonly deliveryAttempt: number,
+  ) {}
+
+  ack(): Promise<void> {
+    if (this.settled) return Promise.resolve();
+    this.settled = true;
+    return this.consumer.settleAck(this.id, true) ?? Promise.resolve();
+  }
+
+  nack(delayMs?: number): Promise<void> {
+    if (this.settled) return Promise.resolve();
+    this.settled = true;
+    return this.consumer.settleNack(this.id, this.envelope, this.deliveryAttempt, delayMs);
+  }
+
+  term(reason?: string): Promise<void> {
+    if (this.settled) return Promise.resolve();
+    this.settled = true;
+    return this.consumer.settleTerm(this.id, this.envelope, `terminated${reason ? `: ${reason}` : ''}`);
+  }
+
+  /** The handler returned: ack unless it settled itself (no promise, batched). */
+  done(): void {
+    if (this.settled) return;
+    this.settled = true;
+    void this.consumer.settleAck(this.id, false);
+  }
+
+  /** The handler threw: nack with the backoff. */
+  fail(error: unknown): Promise<void> {
+    this.consumer.handlerFailed(this.id, this.deliveryAttempt, error);
+    return this.nack().catch(() => undefined);
   }
 }

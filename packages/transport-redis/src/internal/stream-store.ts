@@ -16,6 +16,7 @@ import {
 import type { Redis } from 'ioredis';
 import type { DeadlineQueue } from './deadline-queue.js';
 import type { KeyLayout } from './keys.js';
+import type { PublishBatcher, PublishSlot } from './publish-batcher.js';
 import { PUBLISH_SCRIPT } from './publish-script.js';
 import { escapeGlob } from './subject-glob.js';
 
@@ -24,9 +25,14 @@ const DEFAULT_MAX_MESSAGES = 100_000;
 /** Bound of the fallback dead-letter streams (approximate, MAXLEN ~). */
 const DEAD_LETTER_MAX = 100_000;
 
-interface PublishCommand {
-  cellularPublish(...args: (string | number | Buffer)[]): Promise<[number, number]>;
-  xadd(...args: (string | number | Buffer)[]): Promise<string | null>;
+/** The result of one batched command, or its error. */
+function resultOf<T>(slot: PublishSlot): Promise<T> {
+  return slot.results.then((results) => {
+    const r = results[slot.index];
+    if (!r) throw new CellularError('INTERNAL', 'batched command has no result');
+    if (r[0]) throw r[0];
+    return r[1] as T;
+  });
 }
 
 /** Normalised stream config. */
@@ -48,6 +54,8 @@ export interface StreamStoreOptions {
   readonly encode: (envelope: Envelope) => string | Buffer;
   /** The transport's deadline queue (one timer for all publish timeouts). */
   readonly deadlines: DeadlineQueue;
+  /** Batches commands into pipelines (shared with core publish). */
+  readonly batcher: PublishBatcher;
   /** Core publish (dead letters are also announced on core pub/sub). */
   readonly publishCore: (envelope: Envelope) => Promise<void>;
 }
@@ -147,30 +155,31 @@ export class StreamStore {
   /** Store into a known stream, honouring overflow and the timeout. */
   async store(stream: StoredStream, envelope: Envelope, timeoutMs: number): Promise<PublishAck> {
     const bytes = this.options.encode(envelope);
-    const { keys, redis, duplicateWindowMs } = this.options;
-    const cmd = redis as unknown as PublishCommand;
+    const { keys, duplicateWindowMs } = this.options;
     const key = keys.stream(stream.name);
     if (duplicateWindowMs <= 0 && stream.overflow === 'drop-oldest' && stream.maxAgeMs === 0) {
       // Nothing conditional to do: one plain XADD, exactly what a hand-written client sends.
       const trim = stream.maxMessages >= 1000 ? ['MAXLEN', '~', stream.maxMessages] : ['MAXLEN', stream.maxMessages];
-      const id = await this.within(cmd.xadd(key, ...trim, '*', 's', envelope.subject, 'i', envelope.id, 'e', bytes), timeoutMs, stream.name);
-      return { stream: stream.name, seq: id ?? '', duplicate: false };
+      const slot = this.options.batcher.command('xadd', [key, ...trim, '*', 's', envelope.subject, 'i', envelope.id, 'e', bytes]);
+      const id = await this.within(resultOf<string>(slot), timeoutMs, stream.name);
+      return { stream: stream.name, seq: id, duplicate: false };
     }
     const deadline = Date.now() + timeoutMs;
+    const args = [
+      key,
+      keys.streamSeq(stream.name),
+      keys.duplicate(stream.name, envelope.id),
+      bytes,
+      envelope.subject,
+      envelope.id,
+      stream.maxMessages,
+      stream.overflow,
+      Math.max(1, duplicateWindowMs),
+      stream.maxAgeMs,
+    ];
     for (let wait = 10; ; wait = Math.min(wait * 2, 250)) {
-      const call = cmd.cellularPublish(
-        key,
-        keys.streamSeq(stream.name),
-        keys.duplicate(stream.name, envelope.id),
-        bytes,
-        envelope.subject,
-        envelope.id,
-        stream.maxMessages,
-        stream.overflow,
-        Math.max(1, duplicateWindowMs),
-        stream.maxAgeMs,
-      );
-      const [seq, status] = await this.within(call, deadline - Date.now(), stream.name);
+      const slot = this.options.batcher.command('cellularPublish', args);
+      const [seq, status] = await this.within(resultOf<[number, number]>(slot), deadline - Date.now(), stream.name);
       if (status !== 2) return { stream: stream.name, seq, duplicate: status === 1 };
       if (stream.overflow !== 'block' || Date.now() + wait > deadline) {
         throw new CellularError('BACKPRESSURE', `Stream "${stream.name}" is full (${stream.maxMessages} unacknowledged messages)`, {
