@@ -28,6 +28,13 @@ export const GenopsConfigSchema = z.object({
   movingAliases: z.array(z.string()).default([]),
   /** Model ids (exact or globs) accepted even without a date (local models pinned by digest, ...). */
   allowModels: z.array(z.string()).default([]),
+  /**
+   * What each package should be generated from: `genops check` fails when the lock names another
+   * spec, provider or model than declared here.
+   */
+  packages: z
+    .record(z.string(), z.object({ spec: z.string().optional(), provider: z.string().optional(), model: z.string().optional() }))
+    .default({}),
   budgets: z
     .object({
       /** Hard cap per run in USD. Defaults to 5. */

@@ -30,7 +30,7 @@ export { checkModelId, movingAliasReason } from './model-id.js';
 export type { ModelIdPolicy } from './model-id.js';
 export { hashFiles, listFiles, packageSourceFiles, sha256 } from './hashing.js';
 export { checkLock, computeEntry, LockEntrySchema, LockfileSchema, pinPackage, PROVIDERS, readLock, TOKENIZER, tokenizerVersion, writeLock } from './lockfile.js';
-export type { LockCheck, LockEntry, Lockfile, PinOptions } from './lockfile.js';
+export type { ExpectedGeneration, LockCheck, LockEntry, Lockfile, PinOptions } from './lockfile.js';
 export { parseFiles, PROMPT_TEMPLATE_HASH, PROMPT_TEMPLATE_ID, renderPrompt, SYSTEM_PROMPT, USER_TEMPLATE } from './prompt-template.js';
 export type { ChatMessage, PromptInput } from './prompt-template.js';
 

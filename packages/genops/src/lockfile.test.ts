@@ -77,6 +77,16 @@ describe('genops.lock', () => {
     expect(res?.problems.join('\n')).toMatch(/sources changed since generation[\s\S]*spec spec.md changed/u);
   });
 
+  it('fails when the lock names another spec or model than the configuration', () => {
+    const r = repo();
+    r.pin();
+    const [res] = checkLock(r.root, r.lockFile, new Map([['@t/p', r.pkgDir]]), {}, { '@t/p': { spec: 'specs/p.md', model: 'claude-sonnet-4-20250514' } });
+    expect(res?.problems).toEqual([
+      'lock was generated from spec spec.md, config says specs/p.md: regenerate',
+      'lock pins model gpt-4o-2024-08-06, config says claude-sonnet-4-20250514: regenerate and re-pin',
+    ]);
+  });
+
   it('rejects an invalid lock file with INVALID_CONFIG', () => {
     const r = repo();
     writeFileSync(r.lockFile, JSON.stringify({ lockfileVersion: 1, packages: { '@t/p': { provider: 'openai' } } }));

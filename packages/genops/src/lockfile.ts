@@ -120,6 +120,13 @@ export function pinPackage(o: PinOptions): LockEntry {
   return entry;
 }
 
+/** What the configuration says a package should be generated from. */
+export interface ExpectedGeneration {
+  readonly spec?: string | undefined;
+  readonly provider?: string | undefined;
+  readonly model?: string | undefined;
+}
+
 /** Result of checking one package against the lock. */
 export interface LockCheck {
   readonly package: string;
@@ -131,7 +138,13 @@ export interface LockCheck {
  * Check packages against the lock: sources, spec, prompt template and tokenizer hashes, and the model
  * policy. `pkgDirs` maps package names to directories.
  */
-export function checkLock(root: string, lockFile: string, pkgDirs: ReadonlyMap<string, string>, policy?: ModelIdPolicy): LockCheck[] {
+export function checkLock(
+  root: string,
+  lockFile: string,
+  pkgDirs: ReadonlyMap<string, string>,
+  policy?: ModelIdPolicy,
+  expected: Readonly<Record<string, ExpectedGeneration>> = {},
+): LockCheck[] {
   const lock = readLock(lockFile);
   const out: LockCheck[] = [];
   for (const [name, entry] of Object.entries(lock.packages)) {
@@ -151,6 +164,10 @@ export function checkLock(root: string, lockFile: string, pkgDirs: ReadonlyMap<s
     if (entry.tokenizer.version !== tokenizerVersion()) problems.push(`tokenizer ${entry.tokenizer.name} is ${tokenizerVersion()}, lock says ${entry.tokenizer.version}`);
     const reason = movingAliasReason(entry.model, policy);
     if (reason !== undefined) problems.push(`model: ${reason}`);
+    const want = expected[name];
+    if (want?.spec !== undefined && want.spec !== entry.spec.path) problems.push(`lock was generated from spec ${entry.spec.path}, config says ${want.spec}: regenerate`);
+    if (want?.model !== undefined && want.model !== entry.model) problems.push(`lock pins model ${entry.model}, config says ${want.model}: regenerate and re-pin`);
+    if (want?.provider !== undefined && want.provider !== entry.provider) problems.push(`lock pins provider ${entry.provider}, config says ${want.provider}`);
     out.push({ package: name, ok: problems.length === 0, problems });
   }
   return out;

@@ -2,7 +2,8 @@
  * Governed regeneration. In a fresh git worktree (never the caller's checkout), send the spec, the
  * package's public contracts (its declarations) and its tests to the pinned model within budget,
  * write the answer, then run the gates: typecheck, lint, tests, end-to-end tests, semantic diff and
- * budget. The result is committed on a review branch in the worktree and described in a markdown and
+ * budget (contracts are judged by wire compatibility, and a breaking contract change without a
+ * version bump fails the semantic gate even with the flag). The result is committed on a review branch in the worktree and described in a markdown and
  * a JSON report; nothing is merged. A breaking change (a major bump by the semantic diff) fails the
  * gate unless explicitly allowed. `mode: 'patch'` also sends the current sources and asks for a
  * minimal change.
@@ -22,6 +23,8 @@ import { emitDeclarations, loadSourceTree, readPackageJson } from './package-tre
 import { parseFiles, renderPrompt } from './prompt-template.js';
 import type { CompletionRequest, Provider } from './providers/provider.js';
 import { diffApi } from './semantic-diff.js';
+import { loadContracts } from './api-baseline.js';
+import { diffContracts } from './contract-compat.js';
 import { buildDiffReport } from './diff-report.js';
 import type { DiffReport } from './diff-report.js';
 import { formatDiffMarkdown } from './report-format.js';
@@ -263,13 +266,20 @@ export async function regenerate(o: RegenerateOptions): Promise<RegenerateReport
     let diff: DiffReport | undefined;
     let requiredBump: Bump = 'none';
     try {
-      diff = buildDiffReport(diffApi(loadSourceTree(pkgDir), loadSourceTree(wtPkg), { baseDir: pkgDir }), []);
+      const oldC = await loadContracts(pkgDir);
+      const newC = await loadContracts(wtPkg);
+      const names = [...oldC.contracts, ...newC.contracts].map((c) => c.exportName);
+      const contracts = oldC.error === undefined && newC.error === undefined ? diffContracts(oldC.contracts, newC.contracts) : [];
+      diff = buildDiffReport(diffApi(loadSourceTree(pkgDir), loadSourceTree(wtPkg), { baseDir: pkgDir, skipExports: names }), contracts, names);
       requiredBump = diff.bump;
       const breaking = diff.bump === 'major';
+      const violations = diff.violations.length > 0 ? `; ${diff.violations.join('; ')}` : '';
       gates.push({
         name: 'semantic-diff',
-        passed: !breaking || o.allowBreaking === true,
-        detail: breaking ? (o.allowBreaking === true ? 'breaking change allowed by --allow-breaking' : 'breaking change (major): rerun with --allow-breaking to accept') : `required bump ${diff.bump}`,
+        passed: (!breaking || o.allowBreaking === true) && diff.violations.length === 0,
+        detail:
+          (breaking ? (o.allowBreaking === true ? 'breaking change allowed by --allow-breaking' : 'breaking change (major): rerun with --allow-breaking to accept') : `required bump ${diff.bump}`) +
+          violations,
       });
     } catch (e) {
       gates.push({ name: 'semantic-diff', passed: false, detail: `could not diff: ${(e as Error).message}` });

@@ -98,7 +98,7 @@ const check: CliCommand = (args, io) => {
   const config = loadConfig(root);
   const pkgs = workspacePackages(root);
   const only = new Set(positionals.map((p) => readPackageJson(resolve(cwd, p)).name ?? p));
-  const results = checkLock(root, join(root, config.lockFile), pkgs, config).filter((r) => only.size === 0 || only.has(r.package));
+  const results = checkLock(root, join(root, config.lockFile), pkgs, config, config.packages).filter((r) => only.size === 0 || only.has(r.package));
   if (results.length === 0) out(`no packages pinned in ${config.lockFile}`);
   for (const r of results) {
     if (r.ok) out(`${r.package}: ok`);
