@@ -189,15 +189,18 @@ export class RedisTransport implements Transport {
     });
   }
 
+  /** Lifecycle state: `connected` once both the command and the subscriber connection are ready. */
   get status(): TransportStatus {
     return this.currentStatus;
   }
 
+  /** Listen for status changes (`reconnecting` while ioredis reconnects); returns the remover. */
   onStatusChange(listener: (status: TransportStatus) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
+  /** Connect both connections and subscribe the reply channel (idempotent). Rejects TRANSPORT_ERROR. */
   connect(): Promise<void> {
     this.assertOpen();
     this.connecting ??= (async () => {
@@ -215,6 +218,7 @@ export class RedisTransport implements Transport {
     return this.connecting;
   }
 
+  /** Close now: pending requests reject TRANSPORT_CLOSED, consumers stop, connections are dropped. */
   async close(): Promise<void> {
     if (this.currentStatus === 'closed') return;
     this.setStatus('closed');
@@ -229,6 +233,7 @@ export class RedisTransport implements Transport {
     this.sub.disconnect();
   }
 
+  /** Stop intake, wait for in-flight handlers and requests, flush acks, then close. */
   async drain(): Promise<void> {
     if (this.currentStatus === 'closed') return;
     this.setStatus('draining');
@@ -240,6 +245,11 @@ export class RedisTransport implements Transport {
     await this.close();
   }
 
+  /**
+   * Publish on core pub/sub (at-most-once). Pipelined with every publish of the same tick; the
+   * promise resolves once Redis accepted the batch. Throws INVALID_SUBJECT, PAYLOAD_TOO_LARGE or
+   * TRANSPORT_CLOSED synchronously.
+   */
   publish(envelope: Envelope): Promise<void> {
     this.assertOpen();
     this.checkSubject(envelope.subject);
@@ -271,6 +281,7 @@ export class RedisTransport implements Transport {
     if (this.pendingSubscribes.size > 0) await Promise.all(this.pendingSubscribes);
   }
 
+  /** Subscribe to a subject or NATS pattern, optionally in a queue group (claim-based, see README). */
   subscribe(pattern: string, handler: MessageHandler, options?: TransportSubscribeOptions): TransportSubscription {
     this.assertOpen();
     assertPattern(pattern);
@@ -303,6 +314,7 @@ export class RedisTransport implements Transport {
     return subscription;
   }
 
+  /** Request over the instance reply channel. Rejects TIMEOUT, NO_RESPONDERS, CANCELLED or TRANSPORT_CLOSED. */
   request(envelope: Envelope, options: TransportRequestOptions): Promise<Envelope> {
     try {
       this.assertOpen();
@@ -373,6 +385,7 @@ export class RedisTransport implements Transport {
     });
   }
 
+  /** Create or update a durable stream in the shared registry (idempotent). */
   async ensureStream(config: StreamConfig): Promise<void> {
     this.assertOpen();
     await (this.connecting ?? this.connect());
@@ -393,6 +406,7 @@ export class RedisTransport implements Transport {
     }
   }
 
+  /** Store in the stream capturing the subject (deduplicated by envelope id). Rejects NOT_FOUND, BACKPRESSURE, TIMEOUT. */
   async publishDurable(envelope: Envelope, options?: { readonly timeout?: number }): Promise<PublishAck> {
     this.assertOpen();
     this.checkSubject(envelope.subject);
@@ -403,6 +417,7 @@ export class RedisTransport implements Transport {
     }
   }
 
+  /** Consume a stream as a member of the consumer group `config.durable`. */
   consume(config: ConsumerConfig, handler: DurableHandler): TransportSubscription {
     this.assertOpen();
     if (typeof config.durable !== 'string' || !/^[A-Za-z0-9_-]+$/u.test(config.durable)) {
