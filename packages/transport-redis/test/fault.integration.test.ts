@@ -78,6 +78,10 @@ describe.skipIf(!haveServer)('RedisTransport fault tolerance (private redis-serv
     const dupDeliveries = [...deliveries.values()].reduce((a, n) => a + n - 1, 0);
     // Evidence for the report: how many publishes were retried and how many duplicates were recognised.
     console.info(`[fault] retries=${retries} duplicateAcks=${duplicatesAcked} duplicateDeliveries=${dupDeliveries}`);
+    // A publisher that lost its acks in the crash republishes: the dedup markers written before the
+    // kill survived it (same script, same AOF record), so every retry is recognised by envelope id.
+    const again = await Promise.all(envelopes.slice(0, 500).map((e) => publisher.publishDurable(e)));
+    expect(again.every((a) => a.duplicate)).toBe(true);
     expect(statuses).toContain('reconnecting');
     expect(consumerSide.status).toBe('connected');
     // Stored once per id: the dedup marker and the entry were written by one script.
@@ -125,5 +129,28 @@ describe.skipIf(!haveServer)('RedisTransport fault tolerance (private redis-serv
     }
     raw.disconnect();
     expect(pending).toBe(0);
+  }, 60_000);
+
+  it('pub/sub subscriptions and the reply channel survive a broker restart (re-subscribed on reconnect)', async () => {
+    const prefix = 'fault3:';
+    const a = createRedisTransport({ url: server.url, keyPrefix: prefix });
+    const b = createRedisTransport({ url: server.url, keyPrefix: prefix });
+    open.push(a, b);
+    const got: unknown[] = [];
+    b.subscribe('events.*', (e) => void got.push(e.payload));
+    b.subscribe('svc.echo', (req) => b.publish({ ...req, subject: req.replyTo!, payload: req.payload }), { queue: 'svc' });
+    await Promise.all([a.connect(), b.connect()]);
+    await a.publish(createEnvelope({ subject: 'events.before', payload: 'before' }));
+    await waitFor(() => got.length === 1, 5000, 'message before the restart');
+    await server.kill();
+    await waitFor(() => a.status === 'reconnecting' && b.status === 'reconnecting', 10_000, 'reconnecting status');
+    await server.spawn();
+    await waitFor(() => a.status === 'connected' && b.status === 'connected', 20_000, 'reconnected');
+    await new Promise((r) => setTimeout(r, 200)); // resubscription is sent right after 'ready'
+    await a.publish(createEnvelope({ subject: 'events.after', payload: 'after' }));
+    await waitFor(() => got.length === 2, 5000, 'message after the restart');
+    expect(got).toEqual(['before', 'after']);
+    const reply = await a.request(createEnvelope({ subject: 'svc.echo', payload: 42 }), { timeout: 5000 });
+    expect(reply.payload).toBe(42);
   }, 60_000);
 });
