@@ -120,6 +120,7 @@ export class AuditLog implements AuditSink {
   #flushing: Promise<void> = Promise.resolve();
   #failed: unknown;
   #closed = false;
+  #batchQueued = false;
 
   private constructor(opts: AuditLogOptions, fh: FileHandle, cpFh: FileHandle | undefined, head: { seq: number; hash: string }) {
     this.#opts = opts;
@@ -165,8 +166,13 @@ export class AuditLog implements AuditSink {
     this.#seq = seq;
     this.#head = hash;
     this.#pending.push({ line, seq, hash });
-    if (this.#pending.length >= (this.#opts.maxBatch ?? 512)) void this.flush();
-    else this.#timer ??= setTimeout(() => void this.flush(), this.#opts.flushIntervalMs ?? 100);
+    if (this.#pending.length >= (this.#opts.maxBatch ?? 512)) {
+      // One flush per full batch, not one per append while the disk is busy.
+      if (!this.#batchQueued) {
+        this.#batchQueued = true;
+        this.flush().catch(() => undefined); // failure is recorded in #failed and logged
+      }
+    } else this.#timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.#opts.flushIntervalMs ?? 100);
     return seq;
   }
 
@@ -177,6 +183,7 @@ export class AuditLog implements AuditSink {
       this.#timer = undefined;
     }
     const run = this.#flushing.then(async () => {
+      this.#batchQueued = false;
       if (this.#pending.length === 0 || this.#failed !== undefined) return;
       const batch = this.#pending;
       this.#pending = [];

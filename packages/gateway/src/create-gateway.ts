@@ -33,6 +33,8 @@ import { corsPolicy, securityHeaders } from './internal/http-policy.js';
 import { isObjectSchema, jsonSchemaOf } from './internal/json-schema.js';
 import type { JsonSchema } from './internal/json-schema.js';
 import { findUnknownKeys } from './internal/unknown-keys.js';
+import type { LimitResult } from './internal/local-rate-limiter.js';
+import { LocalRateLimiter } from './internal/local-rate-limiter.js';
 import type { JwtVerifier, JwtVerifierOptions } from './jwt-verifier.js';
 import { createJwtVerifier } from './jwt-verifier.js';
 import type { OpenApiDocument, OpenApiOptions } from './openapi.js';
@@ -67,7 +69,11 @@ export interface GatewayLimits {
   readonly keepAliveTimeoutMs?: number;
   /** Requests per keep-alive socket. Defaults to 1000. */
   readonly requestsPerSocket?: number;
-  /** Handler timeout in ms (Fastify `handlerTimeout`), a backstop above the bus timeout. Defaults to the largest route timeout + 1000. */
+  /**
+   * Fastify's own `handlerTimeout` in ms, an optional backstop. Defaults to 0 (off): every await in a
+   * gateway handler is already bounded (the bus request by the route's `timeoutMs`, the per-object
+   * `authorize` hook by the same), and Fastify's version costs an AbortController per request.
+   */
   readonly handlerTimeoutMs?: number;
   /** Per client IP, checked before authentication. Defaults to 1200 per 60 s; false disables. */
   readonly perIp?: RateLimit | false;
@@ -175,6 +181,21 @@ function fastifyErrorToCellular(err: FastifyError): CellularError {
   return new CellularError('INTERNAL', 'Internal error', { cause: err });
 }
 
+/** `promise`, or TIMEOUT after `ms`. */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CellularError('TIMEOUT', 'Authorisation check timed out')), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
@@ -204,7 +225,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (seen.has(key)) throw new CellularError('INVALID_CONFIG', `route ${key} is declared twice`);
     seen.add(key);
   }
-  const maxRouteTimeout = Math.max(defaultTimeout, ...options.routes.map((r) => r.timeoutMs ?? defaultTimeout));
   const queryLimit = limits.queryParams ?? 32;
   const stats = new GatewayStats(options.stats);
   const headers = securityHeaders(options.securityHeaders);
@@ -222,7 +242,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     requestTimeout: limits.requestTimeoutMs ?? 15_000,
     keepAliveTimeout: limits.keepAliveTimeoutMs ?? 5000,
     maxRequestsPerSocket: limits.requestsPerSocket ?? 1000,
-    handlerTimeout: limits.handlerTimeoutMs ?? maxRouteTimeout + 1000,
+    handlerTimeout: limits.handlerTimeoutMs ?? 0,
     http: { maxHeaderSize: limits.headerBytes ?? 8192, headersTimeout: limits.headersTimeoutMs ?? 10_000 },
     routerOptions: {
       maxParamLength: limits.paramLength ?? 200,
@@ -244,48 +264,70 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   app.removeContentTypeParser(['text/plain']);
 
-  await app.register(rateLimit, {
-    global: false,
-    skipOnError: false,
-    ...(limits.rateLimitRedis === undefined ? {} : { redis: limits.rateLimitRedis }),
-  });
+  // Rate limits: in-process counters by default (synchronous, see LocalRateLimiter); with a Redis
+  // client, @fastify/rate-limit's Redis store so every gateway instance shares the counters.
+  type Limiter = (req: FastifyRequest, key: string) => LimitResult | Promise<LimitResult>;
   const ipLimit = limits.perIp === undefined ? { max: 1200, windowMs: 60_000 } : limits.perIp;
   const principalLimit = limits.perPrincipal === undefined ? { max: 600, windowMs: 60_000 } : limits.perPrincipal;
-  const ipLimiter = ipLimit === false ? undefined : app.createRateLimit({ max: ipLimit.max, timeWindow: ipLimit.windowMs, keyGenerator: (req) => `ip:${req.ip}` });
-  const principalLimiter =
-    principalLimit === false
-      ? undefined
-      : app.createRateLimit({
-          max: principalLimit.max,
-          timeWindow: principalLimit.windowMs,
-          keyGenerator: (req) => `principal:${states.get(req)?.principal?.id ?? req.ip}`,
-        });
+  let makeLimiter: (l: RateLimit, prefix: string) => Limiter;
+  if (limits.rateLimitRedis === undefined) {
+    makeLimiter = (l) => {
+      const local = new LocalRateLimiter(l.max, l.windowMs);
+      return (_req, key) => local.hit(key);
+    };
+  } else {
+    await app.register(rateLimit, { global: false, skipOnError: false, redis: limits.rateLimitRedis });
+    makeLimiter = (l, prefix) => {
+      const check = app.createRateLimit({ max: l.max, timeWindow: l.windowMs, keyGenerator: (req) => `${prefix}:${keyOf.get(req) ?? req.ip}` });
+      return async (req, key) => {
+        keyOf.set(req, key);
+        const r = await check(req);
+        return r.isAllowed ? { exceeded: false, retryAfterSec: 1 } : { exceeded: r.isExceeded, retryAfterSec: Math.max(1, r.ttlInSeconds) };
+      };
+    };
+  }
+  const keyOf = new WeakMap<FastifyRequest, string>();
+  const ipLimiter = ipLimit === false ? undefined : makeLimiter(ipLimit, 'ip');
+  const principalLimiter = principalLimit === false ? undefined : makeLimiter(principalLimit, 'principal');
 
-  /** Returns a reply when the request is over its limit. */
-  async function limited(req: FastifyRequest, reply: FastifyReply, limiter: typeof ipLimiter): Promise<boolean> {
-    if (!limiter) return false;
-    const r = await limiter(req);
-    if (r.isAllowed || !r.isExceeded) return false;
-    reply.header('retry-after', String(Math.max(1, r.ttlInSeconds)));
+  function refuseRate(reply: FastifyReply, r: LimitResult): boolean {
+    if (!r.exceeded) return false;
+    reply.header('retry-after', String(r.retryAfterSec));
     sendError(reply, new CellularError('RATE_LIMITED', 'Too many requests'));
     return true;
   }
 
-  app.addHook('onRequest', async (req, reply) => {
+  /** True (and the 429 sent) when the request is over its limit. */
+  async function limited(req: FastifyRequest, reply: FastifyReply, limiter: Limiter | undefined, key: string): Promise<boolean> {
+    if (!limiter) return false;
+    const r = limiter(req, key);
+    return refuseRate(reply, r instanceof Promise ? await r : r);
+  }
+
+  app.addHook('onRequest', (req, reply, done) => {
     reply.headers(headers);
     reply.header('x-request-id', req.id);
     if (cors) {
       const h = cors.headersFor(headerValue(req.headers.origin));
       if (Object.keys(h).length > 0) reply.headers(h);
     }
-    if (await limited(req, reply, ipLimiter)) return reply;
-    return undefined;
+    if (!ipLimiter) {
+      done();
+      return;
+    }
+    const r = ipLimiter(req, req.ip);
+    if (r instanceof Promise) {
+      r.then((x) => {
+        if (!refuseRate(reply, x)) done();
+      }, done);
+    } else if (!refuseRate(reply, r)) done();
   });
 
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const st = states.get(req);
     stats.request(reply.elapsedTime, reply.statusCode);
     if (st?.principal) stats.seen(st.principal.id);
+    done();
   });
 
   app.setErrorHandler((err: FastifyError | CellularError, req, reply) => {
@@ -399,7 +441,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         sendError(reply, refusal);
         return reply;
       }
-      return (await limited(req, reply, principalLimiter)) ? reply : undefined;
+      return (await limited(req, reply, principalLimiter, st.principal?.id ?? `anonymous:${req.ip}`)) ? reply : undefined;
     };
   }
 
@@ -495,7 +537,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const params = req.params as Record<string, string>;
       if (route.authorize && st.principal) {
         const objectId = route.objectId ? route.objectId(payload, params) : params.id;
-        const ok = await route.authorize({ principal: st.principal, capabilities: st.capabilities, payload: payload, params });
+        const verdict = route.authorize({ principal: st.principal, capabilities: st.capabilities, payload, params });
+        const ok = verdict instanceof Promise ? await withTimeout(verdict, route.timeoutMs ?? defaultTimeout) : verdict;
         record(req, route, st, { stage: 'object', decision: ok ? 'allow' : 'deny', reason: ok ? 'ok' : 'object-denied', ...(objectId === undefined ? {} : { objectId }) });
         if (!ok) throw new CellularError('FORBIDDEN', 'Not allowed');
       }

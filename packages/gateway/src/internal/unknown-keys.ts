@@ -32,8 +32,18 @@ function branches(s: Schema): Schema[] {
   return out;
 }
 
-/** Declared property names of an object schema, or `null` when any key is allowed. */
+const declaredCache = new WeakMap<Schema, Set<string> | null>();
+
+/** Declared property names of an object schema, or `null` when any key is allowed. Memoised per schema node. */
 function declared(s: Schema, root: Schema, depth: number): Set<string> | null {
+  const hit = declaredCache.get(s);
+  if (hit !== undefined) return hit;
+  const computed = computeDeclared(s, root, depth);
+  declaredCache.set(s, computed);
+  return computed;
+}
+
+function computeDeclared(s: Schema, root: Schema, depth: number): Set<string> | null {
   const out = new Set<string>();
   let open = false;
   const visit = (x: Schema, d: number): void => {
