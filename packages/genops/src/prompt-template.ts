@@ -49,7 +49,7 @@ export interface PromptInput {
   readonly contracts: Readonly<Record<string, string>>;
   /** path -> test source */
   readonly tests: Readonly<Record<string, string>>;
-  /** path -> current source (sent in patch mode) */
+  /** path -> current source (sent in patch mode only) */
   readonly sources: Readonly<Record<string, string>>;
 }
 
@@ -67,7 +67,8 @@ export function renderPrompt(input: PromptInput): ChatMessage[] {
     .replace('{{spec}}', input.spec.trim())
     .replace('{{contracts}}', files(input.contracts))
     .replace('{{tests}}', files(input.tests))
-    .replace('{{sources}}', files(input.sources));
+    // Regenerate mode writes the package anew from spec, contracts and tests: sources are not sent.
+    .replace('{{sources}}', files(input.mode === 'patch' ? input.sources : {}));
   return [
     { role: 'system', content: SYSTEM_PROMPT },
     { role: 'user', content: user },
