@@ -188,7 +188,9 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     return await Promise.race([
       promise,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new CellularError('TIMEOUT', 'Authorisation check timed out')), ms);
+        timer = setTimeout(() => {
+          reject(new CellularError('TIMEOUT', 'Authorisation check timed out'));
+        }, ms);
       }),
     ]);
   } finally {
@@ -281,7 +283,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const check = app.createRateLimit({ max: l.max, timeWindow: l.windowMs, keyGenerator: (req) => `${prefix}:${keyOf.get(req) ?? req.ip}` });
       return async (req, key) => {
         keyOf.set(req, key);
-        const r = await check(req);
+        let r: Awaited<ReturnType<typeof check>>;
+        try {
+          r = await check(req);
+        } catch (e) {
+          // Fail closed: without its counters the gateway cannot tell whether the limit is reached.
+          throw new CellularError('TRANSPORT_ERROR', 'Rate-limit store unavailable', { cause: e });
+        }
         return r.isAllowed ? { exceeded: false, retryAfterSec: 1 } : { exceeded: r.isExceeded, retryAfterSec: Math.max(1, r.ttlInSeconds) };
       };
     };
