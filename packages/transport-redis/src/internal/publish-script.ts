@@ -1,6 +1,7 @@
 /**
- * The Lua script behind `publishDurable`. One script (EVALSHA, pipelined) does what a MULTI could
- * not do conditionally, atomically on the server:
+ * The Lua script behind `publishDurable`. One script (EVALSHA, pipelined, one call per batch of
+ * publishes to a stream) does what a MULTI could not do conditionally, atomically on the server, for
+ * each message:
  *
  * 1. duplicate detection: `GET <dup key>`; if the envelope id was stored within the duplicate window,
  *    return the original sequence with `duplicate = 1` and store nothing;
@@ -17,7 +18,12 @@
  * copy.
  */
 
-/** KEYS: stream, seq, dup. ARGV: envelope, subject, id, maxLen, overflow, dupTtlMs, maxAgeMs. Returns {seq, status}. */
+/**
+ * KEYS: stream, seq, then one duplicate key per message. ARGV: maxLen, overflow, dupTtlMs, maxAgeMs,
+ * then (envelope, subject, id) per message. Returns a flat list of (seq, status) pairs, status 0 =
+ * stored, 1 = duplicate, 2 = full. One call stores a whole batch: the EVALSHA overhead is paid once
+ * per batch, not per message.
+ */
 export const PUBLISH_SCRIPT = `
 local function cmpid(a, b)
   local ams, aseq = string.match(a, '^(%d+)-(%d+)$')
@@ -32,11 +38,7 @@ local function field(arr, name)
   for i = 1, #arr, 2 do if arr[i] == name then return arr[i + 1] end end
   return nil
 end
-local prev = redis.call('GET', KEYS[3])
-if prev then return {tonumber(prev), 1} end
-local maxLen = tonumber(ARGV[4])
-local overflow = ARGV[5]
-if overflow ~= 'drop-oldest' and redis.call('XLEN', KEYS[1]) >= maxLen then
+local function trimAcknowledged()
   local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
   local safe = nil
   for _, g in ipairs(groups) do
@@ -46,24 +48,53 @@ if overflow ~= 'drop-oldest' and redis.call('XLEN', KEYS[1]) >= maxLen then
     if safe == nil or cmpid(candidate, safe) < 0 then safe = candidate end
   end
   if safe ~= nil and safe ~= '0-0' then redis.call('XTRIM', KEYS[1], 'MINID', safe) end
-  if redis.call('XLEN', KEYS[1]) >= maxLen then return {0, 2} end
 end
-local seq = redis.call('INCR', KEYS[2])
-if overflow == 'drop-oldest' then
-  if maxLen >= 1000 then
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxLen, '*', 'n', seq, 's', ARGV[2], 'i', ARGV[3], 'e', ARGV[1])
+local maxLen = tonumber(ARGV[1])
+local overflow = ARGV[2]
+local ttl = ARGV[3]
+local maxAge = tonumber(ARGV[4])
+local out = {}
+local len = nil
+local trimmed = false
+for k = 1, #KEYS - 2 do
+  local dupKey = KEYS[k + 2]
+  local base = 4 + (k - 1) * 3
+  local prev = redis.call('GET', dupKey)
+  if prev then
+    out[#out + 1] = tonumber(prev); out[#out + 1] = 1
   else
-    redis.call('XADD', KEYS[1], 'MAXLEN', maxLen, '*', 'n', seq, 's', ARGV[2], 'i', ARGV[3], 'e', ARGV[1])
+    local full = false
+    if overflow ~= 'drop-oldest' then
+      if len == nil then len = redis.call('XLEN', KEYS[1]) end
+      if len >= maxLen and not trimmed then
+        trimAcknowledged(); trimmed = true
+        len = redis.call('XLEN', KEYS[1])
+      end
+      full = len >= maxLen
+    end
+    if full then
+      out[#out + 1] = 0; out[#out + 1] = 2
+    else
+      local seq = redis.call('INCR', KEYS[2])
+      if overflow == 'drop-oldest' then
+        if maxLen >= 1000 then
+          redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxLen, '*', 'n', seq, 's', ARGV[base + 2], 'i', ARGV[base + 3], 'e', ARGV[base + 1])
+        else
+          redis.call('XADD', KEYS[1], 'MAXLEN', maxLen, '*', 'n', seq, 's', ARGV[base + 2], 'i', ARGV[base + 3], 'e', ARGV[base + 1])
+        end
+      else
+        redis.call('XADD', KEYS[1], '*', 'n', seq, 's', ARGV[base + 2], 'i', ARGV[base + 3], 'e', ARGV[base + 1])
+        len = len + 1
+      end
+      redis.call('SET', dupKey, seq, 'PX', ttl)
+      out[#out + 1] = seq; out[#out + 1] = 0
+    end
   end
-else
-  redis.call('XADD', KEYS[1], '*', 'n', seq, 's', ARGV[2], 'i', ARGV[3], 'e', ARGV[1])
 end
-local maxAge = tonumber(ARGV[7])
 if maxAge > 0 then
   local t = redis.call('TIME')
   local minMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - maxAge
   if minMs > 0 then redis.call('XTRIM', KEYS[1], 'MINID', minMs) end
 end
-redis.call('SET', KEYS[3], seq, 'PX', ARGV[6])
-return {seq, 0}
+return out
 `;

@@ -25,6 +25,16 @@ const DEFAULT_MAX_MESSAGES = 100_000;
 /** Bound of the fallback dead-letter streams (approximate, MAXLEN ~). */
 const DEAD_LETTER_MAX = 100_000;
 
+/** Most messages stored by one script call (bounds the time one call holds the Redis thread). */
+const SCRIPT_CHUNK = 256;
+
+interface QueuedPublish {
+  readonly envelope: Envelope;
+  readonly bytes: string | Buffer;
+  resolve(result: [number, number]): void;
+  reject(error: unknown): void;
+}
+
 /** The result of one batched command, or its error. */
 function resultOf<T>(slot: PublishSlot): Promise<T> {
   return slot.results.then((results) => {
@@ -90,9 +100,11 @@ export class StreamStore {
   private readonly streams = new Map<string, StoredStream>();
   private readonly bySubject = new Map<string, StoredStream | null>();
   private refreshing: Promise<void> | undefined;
+  private readonly queued = new Map<string, { stream: StoredStream; items: QueuedPublish[] }>();
+  private flushScheduled = false;
 
   constructor(private readonly options: StreamStoreOptions) {
-    options.redis.defineCommand('cellularPublish', { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
+    options.redis.defineCommand('cellularPublish', { lua: PUBLISH_SCRIPT }); // numkeys passed per call
   }
 
   /** Create or verify a stream. A second call with a different config updates it (last writer wins). */
@@ -165,21 +177,8 @@ export class StreamStore {
       return { stream: stream.name, seq: id, duplicate: false };
     }
     const deadline = Date.now() + timeoutMs;
-    const args = [
-      key,
-      keys.streamSeq(stream.name),
-      keys.duplicate(stream.name, envelope.id),
-      bytes,
-      envelope.subject,
-      envelope.id,
-      stream.maxMessages,
-      stream.overflow,
-      Math.max(1, duplicateWindowMs),
-      stream.maxAgeMs,
-    ];
     for (let wait = 10; ; wait = Math.min(wait * 2, 250)) {
-      const slot = this.options.batcher.command('cellularPublish', args);
-      const [seq, status] = await this.within(resultOf<[number, number]>(slot), deadline - Date.now(), stream.name);
+      const [seq, status] = await this.within(this.enqueue(stream, envelope, bytes), deadline - Date.now(), stream.name);
       if (status !== 2) return { stream: stream.name, seq, duplicate: status === 1 };
       if (stream.overflow !== 'block' || Date.now() + wait > deadline) {
         throw new CellularError('BACKPRESSURE', `Stream "${stream.name}" is full (${stream.maxMessages} unacknowledged messages)`, {
@@ -188,6 +187,49 @@ export class StreamStore {
       }
       await new Promise((r) => setTimeout(r, wait));
     }
+  }
+
+  /** Queue a message for this tick's script call on its stream. */
+  private enqueue(stream: StoredStream, envelope: Envelope, bytes: string | Buffer): Promise<[number, number]> {
+    let queue = this.queued.get(stream.name);
+    if (!queue) {
+      queue = { stream, items: [] };
+      this.queued.set(stream.name, queue);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(() => {
+          this.flushQueued();
+        });
+      }
+    }
+    const items = queue.items;
+    return new Promise((resolve, reject) => items.push({ envelope, bytes, resolve, reject }));
+  }
+
+  /** One script call per stream and chunk of queued messages. */
+  private flushQueued(): void {
+    this.flushScheduled = false;
+    const { keys, duplicateWindowMs, batcher } = this.options;
+    for (const { stream, items } of this.queued.values()) {
+      for (let from = 0; from < items.length; from += SCRIPT_CHUNK) {
+        const chunk = items.slice(from, from + SCRIPT_CHUNK);
+        const args: (string | number | Buffer)[] = [chunk.length + 2, keys.stream(stream.name), keys.streamSeq(stream.name)];
+        for (const it of chunk) args.push(keys.duplicate(stream.name, it.envelope.id));
+        args.push(stream.maxMessages, stream.overflow, Math.max(1, duplicateWindowMs), stream.maxAgeMs);
+        for (const it of chunk) args.push(it.bytes, it.envelope.subject, it.envelope.id);
+        resultOf<number[]>(batcher.command('cellularPublish', args)).then(
+          (flat) => {
+            chunk.forEach((it, k) => {
+              it.resolve([flat[2 * k] ?? 0, flat[2 * k + 1] ?? 2]);
+            });
+          },
+          (e: unknown) => {
+            for (const it of chunk) it.reject(e);
+          },
+        );
+      }
+    }
+    this.queued.clear();
   }
 
   /** Race a command against a deadline (TIMEOUT) on the shared deadline queue; the command may still complete later. */
