@@ -1,8 +1,8 @@
 /**
  * Reproducible-build check: build a package twice in clean temporary copies with the same
  * SOURCE_DATE_EPOCH, pack both, and compare the tarball hashes; when they differ, unpack both and
- * report the differing files. The copies sit next to the real package (same depth under the root)
- * so relative `extends` in tsconfig keep working, and reuse the package's node_modules through a
+ * report the differing files. The copies sit at the same depth as the real package, so relative
+ * `extends` in tsconfig keep working, and reuse the package's node_modules through a
  * symlink, so no install is needed.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -45,25 +45,29 @@ function hashTree(dir: string): Map<string, string> {
 /** Build and pack `pkgDir` twice and compare. */
 export async function verifyReproducible(pkgDir: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const epoch = options.sourceDateEpoch ?? 315532800;
-  const work = mkdtempSync(join(dirname(dirname(pkgDir)), '.genops-verify-'));
+  // Each copy sits at <grandparent of the package>/<temp>/<name>: the same depth as the package, so
+  // relative paths such as `extends: "../../tooling/tsconfig/build.json"` still resolve.
+  const parent = dirname(dirname(pkgDir));
+  const works: string[] = [];
   const env = { ...process.env, SOURCE_DATE_EPOCH: String(epoch), TZ: 'UTC', LC_ALL: 'C' };
   try {
     const hashes: string[] = [];
     const unpacked: string[] = [];
     for (const run of ['a', 'b']) {
-      const copy = join(work, run, basename(pkgDir));
-      mkdirSync(dirname(copy), { recursive: true });
+      const work = mkdtempSync(join(parent, `.genops-verify-${run}-`));
+      works.push(work);
+      const copy = join(work, basename(pkgDir));
       cpSync(pkgDir, copy, { recursive: true, filter: (src) => !/[/\\](node_modules|dist|\.turbo|coverage)$/u.test(src) });
       if (existsSync(join(pkgDir, 'node_modules'))) symlinkSync(join(pkgDir, 'node_modules'), join(copy, 'node_modules'), 'dir');
       const build = await runCommand(options.buildCommand ?? 'npm run build --silent', copy, env);
       if (build.code !== 0) throw new CellularError('HANDLER_ERROR', `Build ${run} failed (exit ${build.code}): ${build.output.slice(-2000)}`, { data: { run } });
-      const dest = join(work, `${run}-pack`);
+      const dest = join(work, '.pack');
       mkdirSync(dest);
       const pack = await runCommand((options.packCommand ?? 'npm pack --silent --pack-destination {dest}').replaceAll('{dest}', JSON.stringify(dest)), copy, env);
       const tgz = readdirSync(dest).find((f) => f.endsWith('.tgz'));
       if (pack.code !== 0 || tgz === undefined) throw new CellularError('HANDLER_ERROR', `Pack ${run} failed: ${pack.output.slice(-2000)}`, { data: { run } });
       hashes.push(sha256(readFileSync(join(dest, tgz))));
-      const out = join(work, `${run}-unpacked`);
+      const out = join(work, '.unpacked');
       mkdirSync(out);
       const untar = await runCommand(`tar -xzf ${JSON.stringify(join(dest, tgz))} -C ${JSON.stringify(out)}`, work, env);
       if (untar.code !== 0) throw new CellularError('HANDLER_ERROR', `Unpack ${run} failed: ${untar.output}`, { data: { run } });
@@ -81,6 +85,6 @@ export async function verifyReproducible(pkgDir: string, options: VerifyOptions 
     if (!same && differences.length === 0) differences.push({ file: '(tarball metadata: entry order, mtimes or gzip header)', first: hashes[0]!, second: hashes[1]! });
     return { reproducible: same, tarballs: [hashes[0]!, hashes[1]!], differences, sourceDateEpoch: epoch };
   } finally {
-    if (options.keep !== true) rmSync(work, { recursive: true, force: true });
+    if (options.keep !== true) for (const w of works) rmSync(w, { recursive: true, force: true });
   }
 }
