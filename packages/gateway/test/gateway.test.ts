@@ -256,6 +256,20 @@ describe('limits', () => {
     expect((await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', remoteAddress: '10.0.0.2', headers: { 'x-api-key': f.alice } })).statusCode).toBe(200);
   });
 
+  it('fails closed (503) when the shared rate-limit store is unreachable', async () => {
+    const { Redis } = await import('ioredis');
+    const dead = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      const f = await setup({ limits: { perIp: { max: 100, windowMs: 60_000 }, perPrincipal: false, rateLimitRedis: dead } });
+      const res = await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', headers: { 'x-api-key': f.alice } });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toEqual({ error: { code: 'TRANSPORT_ERROR', message: 'Service unavailable' } });
+      expect(f.bus.calls).toHaveLength(0);
+    } finally {
+      dead.disconnect();
+    }
+  });
+
   it('ignores X-Forwarded-For unless the proxy is trusted', async () => {
     const f = await setup({ limits: { perIp: { max: 1, windowMs: 60_000 }, perPrincipal: false } });
     const a = await f.gateway.server.inject({ method: 'GET', url: '/nope', remoteAddress: '10.0.0.9', headers: { 'x-forwarded-for': '1.1.1.1' } });
@@ -342,6 +356,21 @@ describe('real sockets', () => {
     expect(f.gateway.stats().openStreams).toBe(1);
     ac.abort();
     await reader.cancel().catch(() => undefined);
+  });
+
+  it('ends open event streams on close', async () => {
+    const f = await setup();
+    const base = await f.gateway.listen();
+    const sse = await fetch(`${base}/events/orders`, { headers: { 'x-api-key': f.admin } });
+    const reader = sse.body?.getReader();
+    if (!reader) throw new Error('no body');
+    await reader.read();
+    expect(f.gateway.stats().openStreams).toBe(1);
+    await f.gateway.close();
+    fx = undefined;
+    let done = false;
+    while (!done) done = (await reader.read()).done;
+    expect(done).toBe(true);
   });
 
   it('refuses oversized headers at the HTTP layer', async () => {
