@@ -71,11 +71,18 @@ export function createWorkerTier(options: WorkerTierOptions): TierRunner {
   let sweepTimer: NodeJS.Timeout | undefined;
   const sweepEvery = Math.max(5, Math.min(250, Math.floor(limits.timeoutMs / 10)));
 
-  /** Terminate the worker running `id`, if it has started; a queued task is refused by its deadline. */
+  /** Stopped tasks not yet found in a worker (they may be just starting); retried on every sweep. */
+  const unkilled = new Set<InFlight>();
+
+  /** Terminate the worker running `f`, if it has started; a queued task is refused by its deadline. */
   function stop(f: InFlight, reason: CellularError): void {
     if (f.stoppedBy !== undefined) return;
     f.stoppedBy = reason;
     f.fail(reason);
+    if (!kill(f)) unkilled.add(f);
+  }
+
+  function kill(f: InFlight): boolean {
     const { table, piscina } = f.pool;
     for (let i = 0; i < table.length; i += 2) {
       if (Atomics.load(table, i + 1) === f.id) {
@@ -83,14 +90,16 @@ export function createWorkerTier(options: WorkerTierOptions): TierRunner {
         Atomics.store(table, i, 0);
         Atomics.store(table, i + 1, 0);
         void piscina.threads.find((w) => w.threadId === threadId)?.terminate();
-        return;
+        return true;
       }
     }
+    return false;
   }
 
   function sweep(): void {
     // the timer stops itself on an idle tick (cheaper than clearing it after every task)
-    if (inflight.size === 0 && sweepTimer !== undefined) {
+    for (const f of unkilled) if (kill(f)) unkilled.delete(f);
+    if (inflight.size === 0 && unkilled.size === 0 && sweepTimer !== undefined) {
       clearInterval(sweepTimer);
       sweepTimer = undefined;
       return;
@@ -225,10 +234,12 @@ export function createWorkerTier(options: WorkerTierOptions): TierRunner {
         const message = { id: f.id, task, payload, deadline };
         (signal === undefined ? slot.piscina.run(message) : slot.piscina.run(message, { signal })).then(
           (outcome: TaskOutcome) => {
+            unkilled.delete(f);
             release(slot);
             if (finish()) resolve(outcome);
           },
           (e: unknown) => {
+            unkilled.delete(f);
             release(slot);
             if (finish()) reject(toError(e, f, signal));
           },
