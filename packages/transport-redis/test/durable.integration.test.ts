@@ -56,6 +56,16 @@ describe.skipIf(skip)('RedisTransport durable streams (machine Redis)', () => {
     expect(got).toEqual([env.id, expect.any(String)]);
   });
 
+  it('with duplicateWindowMs 0 a republished id is stored again (detection off)', async () => {
+    const t = make(uniquePrefix('nodup'), { duplicateWindowMs: 0 });
+    await t.ensureStream({ name: 'S', subjects: ['s'] });
+    const env = ev('s', 1);
+    const a = await t.publishDurable(env);
+    const b = await t.publishDurable(env);
+    expect(a.duplicate || b.duplicate).toBe(false);
+    expect(b.seq).toBe(2);
+  });
+
   it('delivers everything in order to a consumer and acks; a group splits work; a new member resumes', async () => {
     const prefix = uniquePrefix('group');
     const t = make(prefix, { readBatch: 7 });

@@ -21,7 +21,7 @@
 /**
  * KEYS: stream, seq, then one duplicate key per message. ARGV: maxLen, overflow, dupTtlMs, maxAgeMs,
  * then (envelope, subject, id) per message. Returns a flat list of (seq, status) pairs, status 0 =
- * stored, 1 = duplicate, 2 = full. One call stores a whole batch: the EVALSHA overhead is paid once
+ * stored, 1 = duplicate, 2 = full. A `dupTtlMs` of 0 turns duplicate detection off. One call stores a whole batch: the EVALSHA overhead is paid once
  * per batch, not per message.
  */
 export const PUBLISH_SCRIPT = `
@@ -59,7 +59,8 @@ local trimmed = false
 for k = 1, #KEYS - 2 do
   local dupKey = KEYS[k + 2]
   local base = 4 + (k - 1) * 3
-  local prev = redis.call('GET', dupKey)
+  local prev = false
+  if ttl ~= '0' then prev = redis.call('GET', dupKey) end
   if prev then
     out[#out + 1] = tonumber(prev); out[#out + 1] = 1
   else
@@ -86,7 +87,7 @@ for k = 1, #KEYS - 2 do
         redis.call('XADD', KEYS[1], '*', 'n', seq, 's', ARGV[base + 2], 'i', ARGV[base + 3], 'e', ARGV[base + 1])
         len = len + 1
       end
-      redis.call('SET', dupKey, seq, 'PX', ttl)
+      if ttl ~= '0' then redis.call('SET', dupKey, seq, 'PX', ttl) end
       out[#out + 1] = seq; out[#out + 1] = 0
     end
   end

@@ -47,6 +47,9 @@ export interface ConsumerRuntime {
 /** A stream entry as XREADGROUP (Buffer replies) or XAUTOCLAIM (string replies) return it. */
 type Entry = [Buffer | string, (Buffer | string)[]];
 
+/** A consumer idle this long with nothing pending is considered dead and removed from its group. */
+const DEAD_CONSUMER_IDLE_MS = 60_000;
+
 interface BufferCommands {
   xautoclaimBuffer(...args: (string | number)[]): Promise<unknown>;
 }
@@ -76,6 +79,7 @@ export class StreamConsumer {
   private ackScheduled = false;
   private readonly ackFlights = new Set<Promise<void>>();
   private stopped: Promise<void> | undefined;
+  private lastJanitor = 0;
 
   constructor(
     private readonly rt: ConsumerRuntime,
@@ -200,7 +204,29 @@ export class StreamConsumer {
       });
   }
 
+  /**
+   * Remove consumers of the group that are long gone (idle for more than `DEAD_CONSUMER_IDLE_MS` with
+   * nothing pending), so instance restarts do not grow the group's consumer list forever. A live
+   * consumer calls XREADGROUP every `blockMs`, so its idle time stays near zero.
+   */
+  private async removeDeadConsumers(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastJanitor < DEAD_CONSUMER_IDLE_MS) return;
+    this.lastJanitor = now;
+    const consumers = (await this.rt.cmd.xinfo('CONSUMERS', this.streamKey, this.config.durable)) as (string | number)[][];
+    const threshold = Math.max(DEAD_CONSUMER_IDLE_MS, this.rt.blockMs * 10);
+    for (const c of consumers) {
+      const info = new Map<string, string | number>();
+      for (let i = 0; i + 1 < c.length; i += 2) info.set(String(c[i]), c[i + 1]!);
+      const name = String(info.get('name'));
+      if (name !== this.consumerName && Number(info.get('pending')) === 0 && Number(info.get('idle')) > threshold) {
+        await this.rt.cmd.xgroup('DELCONSUMER', this.streamKey, this.config.durable, name);
+      }
+    }
+  }
+
   private async reclaim(): Promise<void> {
+    await this.removeDeadConsumers().catch(() => undefined);
     let start = '0-0';
     do {
       const room = this.maxAckPending - this.inFlight;

@@ -167,15 +167,6 @@ export class StreamStore {
   /** Store into a known stream, honouring overflow and the timeout. */
   async store(stream: StoredStream, envelope: Envelope, timeoutMs: number): Promise<PublishAck> {
     const bytes = this.options.encode(envelope);
-    const { keys, duplicateWindowMs } = this.options;
-    const key = keys.stream(stream.name);
-    if (duplicateWindowMs <= 0 && stream.overflow === 'drop-oldest' && stream.maxAgeMs === 0) {
-      // Nothing conditional to do: one plain XADD, exactly what a hand-written client sends.
-      const trim = stream.maxMessages >= 1000 ? ['MAXLEN', '~', stream.maxMessages] : ['MAXLEN', stream.maxMessages];
-      const slot = this.options.batcher.command('xadd', [key, ...trim, '*', 's', envelope.subject, 'i', envelope.id, 'e', bytes]);
-      const id = await this.within(resultOf<string>(slot), timeoutMs, stream.name);
-      return { stream: stream.name, seq: id, duplicate: false };
-    }
     const deadline = Date.now() + timeoutMs;
     for (let wait = 10; ; wait = Math.min(wait * 2, 250)) {
       const [seq, status] = await this.within(this.enqueue(stream, envelope, bytes), deadline - Date.now(), stream.name);
@@ -215,7 +206,7 @@ export class StreamStore {
         const chunk = items.slice(from, from + SCRIPT_CHUNK);
         const args: (string | number | Buffer)[] = [chunk.length + 2, keys.stream(stream.name), keys.streamSeq(stream.name)];
         for (const it of chunk) args.push(keys.duplicate(stream.name, it.envelope.id));
-        args.push(stream.maxMessages, stream.overflow, Math.max(1, duplicateWindowMs), stream.maxAgeMs);
+        args.push(stream.maxMessages, stream.overflow, Math.max(0, duplicateWindowMs), stream.maxAgeMs);
         for (const it of chunk) args.push(it.bytes, it.envelope.subject, it.envelope.id);
         resultOf<number[]>(batcher.command('cellularPublish', args)).then(
           (flat) => {
