@@ -131,6 +131,8 @@ function assertContract(contract: unknown, op: string): asserts contract is AnyC
 class BusImpl implements Bus {
   readonly transport: Transport;
   private readonly lazyEnvelopes: boolean;
+  /** The transport when it is the in-memory one (enables the publish fast path). */
+  private readonly memory: MemoryTransport | undefined;
   private readonly defaultTimeoutMs: number;
   private readonly onErrorHook: BusOptions['onError'];
   private readonly logger: Logger;
@@ -153,6 +155,7 @@ class BusImpl implements Bus {
   constructor(options: BusOptions) {
     this.transport = options.transport ?? createMemoryTransport({ ...(options.logger ? { logger: options.logger } : {}) });
     this.lazyEnvelopes = this.transport instanceof MemoryTransport;
+    this.memory = this.transport instanceof MemoryTransport ? this.transport : undefined;
     const timeout = options.defaultTimeoutMs ?? 5000;
     if (typeof timeout !== 'number' || !(timeout >= 0)) {
       throw new CellularError('INVALID_CONFIG', `defaultTimeoutMs must be a non-negative number, got ${String(timeout)}`, {
@@ -219,9 +222,8 @@ class BusImpl implements Bus {
     contract: AnyContract | undefined,
   ): Envelope {
     if (this.lazyEnvelopes) {
-      const env = new BusEnvelope(subject, payload, this.batchClock.now(), headers === undefined ? undefined : { ...headers });
-      if (contract !== undefined) env.contract = contract; // structurally {name, version}: no copy needed in-process
-      return env;
+      // The contract is structurally {name, version}: no copy needed in-process.
+      return new BusEnvelope(subject, payload, this.batchClock.now(), headers === undefined ? undefined : { ...headers }, contract);
     }
     return createEnvelope({
       subject,
@@ -250,8 +252,16 @@ class BusImpl implements Bus {
     try {
       assertContract(contract, 'publish');
       const value = this.outgoing(contract, payload);
-      const env = this.envelope(contract.subject, value, options?.headers, contract);
       const tel = this.telemetry;
+      const memory = this.memory;
+      if (memory !== undefined && (tel === undefined || !tel.active())) {
+        // Fast path: no envelope until delivery, and none at all when nobody subscribes.
+        const h = options?.headers;
+        memory.publishParts(contract.subject, value, h === undefined ? undefined : { ...h }, contract);
+        this.counters.published++;
+        return RESOLVED;
+      }
+      const env = this.envelope(contract.subject, value, options?.headers, contract);
       if (tel !== undefined && tel.active()) tel.publish(env, contract.name);
       const r = this.transport.publish(env);
       this.counters.published++;

@@ -6,6 +6,8 @@
  *   subscriptions exist;
  * - deliveries are batched: a publish appends (match, envelope) to a queue and one microtask delivers
  *   the whole batch, so publishing never runs handlers re-entrantly and costs no promise per message;
+ *   the bus's fast path ({@link MemoryTransport.publishParts}) even defers building the envelope to
+ *   delivery, so a burst of publishes retains no per-message objects;
  * - request/reply is multiplexed over one inbox (no subscription per request: a reply subject under the
  *   inbox prefix is recognised by a string compare and resolves its pending entry directly), and all
  *   request timeouts share one timer armed for the earliest deadline (no timer per request).
@@ -64,6 +66,13 @@ interface PendingRequest {
 }
 
 const EMPTY_MATCH_DRAINED = Promise.resolve();
+
+/** Slots per queued message. */
+const STRIDE = 4;
+/** Marks a queued item that is already an envelope. */
+const AS_ENVELOPE = Symbol('envelope');
+/** Queue slots kept for reuse after a flush; a larger array is dropped to give its memory back. */
+const MAX_RETAINED_QUEUE = 1 << 20;
 
 let transportSeq = 0;
 let subscriptionSeq = 0;
@@ -165,6 +174,8 @@ export class MemoryTransport implements Transport {
   readonly capabilities: TransportCapabilities;
   private currentStatus: TransportStatus = 'connected';
   private readonly trie: SubjectTrie<MemorySubscription>;
+  private lastMatch: MatchResult<MemorySubscription> | undefined;
+  private lastMatchVersion = -1;
   private readonly subscriptions = new Set<MemorySubscription>();
   private readonly streams: MemoryStreams;
   private readonly clock: Clock;
@@ -172,9 +183,12 @@ export class MemoryTransport implements Transport {
   private readonly onError: MemoryTransportOptions['onError'];
   private readonly listeners = new Set<(status: TransportStatus) => void>();
 
-  // Delivery batch: parallel arrays of (match, envelope), flushed in one microtask.
-  private queueMatches: MatchResult<MemorySubscription>[] = [];
-  private queueEnvelopes: Envelope[] = [];
+  // Delivery batch: one flat array reused across batches, STRIDE slots per message: (match, envelope
+  // or payload, headers or AS_ENVELOPE, contract). Messages from the bus's fast path carry their parts
+  // and get their envelope built at delivery, so a long synchronous publish loop retains no
+  // per-message objects; reusing the array avoids regrowing (and re-promoting) it for every batch.
+  private queue: unknown[] = [];
+  private queueLength = 0;
   private flushScheduled = false;
   private flushWaiters: (() => void)[] | undefined;
 
@@ -231,7 +245,7 @@ export class MemoryTransport implements Transport {
 
   /** Messages accepted but not yet handed to subscribers. */
   get queueDepth(): number {
-    return this.queueEnvelopes.length;
+    return this.queueLength / STRIDE;
   }
 
   connect(): Promise<void> {
@@ -268,7 +282,13 @@ export class MemoryTransport implements Transport {
   }
 
   private match(subject: string): MatchResult<MemorySubscription> {
-    return this.trie.cached(subject) ?? (assertSubject(subject), this.trie.match(subject));
+    // One-entry cache in front of the trie's cache: a burst on one subject skips even the Map lookup.
+    const last = this.lastMatch;
+    if (last !== undefined && last.subject === subject && this.lastMatchVersion === this.trie.version) return last;
+    const m = this.trie.cached(subject) ?? (assertSubject(subject), this.trie.match(subject));
+    this.lastMatch = m;
+    this.lastMatchVersion = this.trie.version;
+    return m;
   }
 
   publish(envelope: Envelope): void {
@@ -282,12 +302,40 @@ export class MemoryTransport implements Transport {
     }
     const m = this.match(subject);
     if (m.empty || status === 'draining') return;
-    this.enqueue(m, envelope);
+    this.enqueue(m, envelope, AS_ENVELOPE, undefined);
   }
 
-  private enqueue(m: MatchResult<MemorySubscription>, envelope: Envelope): void {
-    this.queueMatches.push(m);
-    this.queueEnvelopes.push(envelope);
+  /**
+   * The bus's fast path (internal; not part of `Transport`): publish the parts of a message and let
+   * the transport build the envelope at delivery, only if somebody subscribes. Same errors as
+   * {@link MemoryTransport.publish}.
+   * @internal
+   */
+  publishParts(
+    subject: string,
+    payload: unknown,
+    headers: Record<string, string> | undefined,
+    contract: { readonly name: string; readonly version: number } | undefined,
+  ): void {
+    const status = this.currentStatus;
+    if (status !== 'connected' && status !== 'draining') throw closedError('publish');
+    if (subject.charCodeAt(0) === 95 && subject.startsWith(this.inboxPrefix)) {
+      this.settleReply(subject, new BusEnvelope(subject, payload, this.clock.now(), headers, contract));
+      return;
+    }
+    const m = this.match(subject);
+    if (m.empty || status === 'draining') return;
+    this.enqueue(m, payload, headers, contract);
+  }
+
+  private enqueue(m: MatchResult<MemorySubscription>, item: unknown, headers: unknown, contract: unknown): void {
+    const q = this.queue;
+    const n = this.queueLength;
+    q[n] = m;
+    q[n + 1] = item;
+    q[n + 2] = headers;
+    q[n + 3] = contract;
+    this.queueLength = n + STRIDE;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(this.flush);
@@ -295,13 +343,20 @@ export class MemoryTransport implements Transport {
   }
 
   private readonly flush = (): void => {
-    const matches = this.queueMatches;
-    const envelopes = this.queueEnvelopes;
-    // Handlers may publish while we deliver: those land at the end of the same arrays and are
-    // delivered in this same pass.
-    for (let i = 0; i < envelopes.length; i++) {
-      const m = matches[i]!;
-      const env = envelopes[i]!;
+    const q = this.queue;
+    const now = this.clock.now();
+    // Handlers may publish while we deliver: those land after the current end and are delivered in
+    // this same pass. Slots are cleared as they are read so the reused array retains nothing.
+    for (let i = 0; i < this.queueLength; i += STRIDE) {
+      const m = q[i] as MatchResult<MemorySubscription>;
+      const item = q[i + 1];
+      const headers = q[i + 2];
+      const contract = q[i + 3] as { name: string; version: number } | undefined;
+      q[i] = q[i + 1] = q[i + 2] = q[i + 3] = undefined;
+      const env =
+        headers === AS_ENVELOPE
+          ? (item as Envelope)
+          : new BusEnvelope(m.subject, item, now, headers as Record<string, string> | undefined, contract);
       const plain = m.plain;
       for (let j = 0; j < plain.length; j++) {
         const s = plain[j]!;
@@ -322,8 +377,8 @@ export class MemoryTransport implements Transport {
         }
       }
     }
-    this.queueMatches = [];
-    this.queueEnvelopes = [];
+    this.queueLength = 0;
+    if (q.length > MAX_RETAINED_QUEUE) this.queue = [];
     this.flushScheduled = false;
     const waiters = this.flushWaiters;
     if (waiters !== undefined) {
@@ -404,7 +459,7 @@ export class MemoryTransport implements Transport {
       if (this.pending.size === 0) this.timer?.ref();
       this.pending.set(replyTo, p);
       if (deadline < this.timerDeadline) this.armTimer(deadline);
-      this.enqueue(m, req);
+      this.enqueue(m, req, AS_ENVELOPE, undefined);
     });
   }
 
@@ -484,8 +539,8 @@ export class MemoryTransport implements Transport {
     this.setStatus('closed');
     for (const s of this.subscriptions) s.finish();
     this.subscriptions.clear();
-    this.queueMatches = [];
-    this.queueEnvelopes = [];
+    this.queue = [];
+    this.queueLength = 0;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     const pending = [...this.pending.values()];

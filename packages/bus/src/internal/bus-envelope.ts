@@ -1,14 +1,15 @@
 /**
- * The envelope the bus builds for the in-memory transport. Per-message metadata is what makes a naive
- * bus 10x slower than an EventEmitter, so this class builds it lazily: the id string is only encoded
- * when somebody reads `id` (from a timestamp and a sequence number captured at publish, so it is the
- * same id it would have been), `headers` is only allocated when read or written, and the timestamp is
- * the event loop's "batch time" (read once per microtask batch, like libuv's cached loop time) rather
- * than a clock call per message. `toJSON` returns a plain envelope, so encoding it is safe; spread
+ * The envelope the in-memory transport delivers. Per-message metadata is what makes a naive bus 10x
+ * slower than an EventEmitter, so this class builds it lazily: the id string is only encoded when
+ * somebody reads `id` (from the timestamp and a sequence number taken at construction, so it is the
+ * same id it would have been), `headers` is only allocated when read or written, the timestamp is the
+ * delivery batch's time (one clock read per batch, like libuv's cached loop time), and the envelope
+ * doubles as the handler's MessageContext. `toJSON` returns a plain envelope, so encoding it is safe; spread
  * (`{...env}`) is not, which is why the bus only hands these to the in-memory transport.
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock, Envelope } from '@cellular/core';
+import { HEADERS } from '@cellular/core';
+import type { Clock, Envelope, MessageContext } from '@cellular/core';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -62,28 +63,46 @@ export class BatchClock {
   }
 }
 
-/** A lazily materialised {@link Envelope}. Treat it as read-only once published. */
-export class BusEnvelope<T = unknown> implements Envelope<T> {
+/** The next id sequence number (monotonic within the process). */
+export function nextSequence(): number {
+  sequence = sequence === 0xffffffffff ? 0 : sequence + 1;
+  return sequence;
+}
+
+const NO_CAPABILITIES: readonly string[] = Object.freeze([]);
+
+/**
+ * A lazily materialised {@link Envelope} that is also the {@link MessageContext} of its delivery, so
+ * one message costs one object however many subscribers read it. Treat it as read-only once published.
+ */
+export class BusEnvelope<T = unknown> implements Envelope<T>, MessageContext {
   subject: string;
   payload: T;
   timestamp: number;
   attempt = 1;
   declare replyTo?: string;
   declare correlationId?: string;
-  declare contract?: { name: string; version: number };
-  /** Bus-private cache of the delivery context shared by all subscribers of this message. */
-  declare context?: unknown;
+  declare contract?: { readonly name: string; readonly version: number };
   #id: string | undefined;
   readonly #seq: number;
   #headers: Record<string, string> | undefined;
+  #capabilities: readonly string[] | undefined;
 
-  constructor(subject: string, payload: T, timestamp: number, headers?: Record<string, string>) {
+  constructor(
+    subject: string,
+    payload: T,
+    timestamp: number,
+    headers: Record<string, string> | undefined,
+    contract: { readonly name: string; readonly version: number } | undefined,
+  ) {
     this.subject = subject;
     this.payload = payload;
     this.timestamp = timestamp;
-    this.#seq = sequence = (sequence + 1) % 0x10000000000;
+    this.#seq = nextSequence();
     this.#id = undefined;
     this.#headers = headers;
+    this.#capabilities = undefined;
+    if (contract !== undefined) this.contract = contract;
   }
 
   get id(): string {
@@ -107,6 +126,21 @@ export class BusEnvelope<T = unknown> implements Envelope<T> {
     return this.#headers !== undefined;
   }
 
+  /** MessageContext: the envelope is its own context. */
+  get envelope(): Envelope<T> {
+    return this;
+  }
+
+  /** MessageContext: the principal header, if any. */
+  get principal(): string | undefined {
+    return this.#headers?.[HEADERS.principal];
+  }
+
+  /** MessageContext: the capabilities header, split on commas. */
+  get capabilities(): readonly string[] {
+    return (this.#capabilities ??= parseCapabilities(this.#headers?.[HEADERS.capabilities]));
+  }
+
   /** A plain envelope with the same content. */
   toJSON(): Envelope<T> {
     const out: Envelope<T> = {
@@ -122,4 +156,15 @@ export class BusEnvelope<T = unknown> implements Envelope<T> {
     if (this.contract !== undefined) out.contract = { name: this.contract.name, version: this.contract.version };
     return out;
   }
+}
+
+/** Split a capabilities header (`a, b,c`) into a frozen list. */
+export function parseCapabilities(raw: string | undefined): readonly string[] {
+  if (raw === undefined || raw === '') return NO_CAPABILITIES;
+  return Object.freeze(
+    raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
 }

@@ -1,13 +1,11 @@
 /**
- * The context a handler receives next to its payload. Built lazily over the envelope (principal and
- * capabilities are parsed from headers only when read) and, for the bus's own envelopes, shared by
- * every subscriber of one message, so a delivery allocates at most one small object.
+ * The context a handler receives next to its payload. For the in-memory transport's own envelopes the
+ * envelope is its own context (no allocation); for other transports a small object built lazily over
+ * the envelope (principal and capabilities are parsed from headers only when read).
  */
 import { HEADERS } from '@cellular/core';
 import type { DurableContext, DurableMessage, Envelope, MessageContext } from '@cellular/core';
-import { BusEnvelope } from './bus-envelope.js';
-
-const NO_CAPABILITIES: readonly string[] = Object.freeze([]);
+import { BusEnvelope, parseCapabilities } from './bus-envelope.js';
 
 /** A {@link MessageContext} over one envelope. */
 export class EnvelopeContext implements MessageContext {
@@ -20,31 +18,17 @@ export class EnvelopeContext implements MessageContext {
   }
 
   get principal(): string | undefined {
-    const env = this.envelope;
-    if (env instanceof BusEnvelope && !env.hasHeaders) return undefined;
-    return env.headers[HEADERS.principal];
+    return this.envelope.headers[HEADERS.principal];
   }
 
   get capabilities(): readonly string[] {
-    if (this.#capabilities !== undefined) return this.#capabilities;
-    const env = this.envelope;
-    const raw = env instanceof BusEnvelope && !env.hasHeaders ? undefined : env.headers[HEADERS.capabilities];
-    this.#capabilities =
-      raw === undefined || raw === ''
-        ? NO_CAPABILITIES
-        : Object.freeze(
-            raw
-              .split(',')
-              .map((s) => s.trim())
-              .filter((s) => s.length > 0),
-          );
-    return this.#capabilities;
+    return (this.#capabilities ??= parseCapabilities(this.envelope.headers[HEADERS.capabilities]));
   }
 }
 
-/** The context of an envelope, shared across subscribers when the envelope is the bus's own. */
+/** The context of an envelope: the envelope itself when it is the bus's own (no allocation). */
 export function contextOf(envelope: Envelope): MessageContext {
-  if (envelope instanceof BusEnvelope) return (envelope.context ??= new EnvelopeContext(envelope)) as MessageContext;
+  if (envelope instanceof BusEnvelope) return envelope;
   return new EnvelopeContext(envelope);
 }
 

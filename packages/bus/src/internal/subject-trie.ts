@@ -23,6 +23,8 @@ export interface QueueGroupMatch<S> {
 
 /** Everything that matches one subject: plain subscribers and queue groups (merged by name, as NATS does). */
 export interface MatchResult<S> {
+  /** The subject matched. */
+  readonly subject: string;
   readonly plain: readonly S[];
   readonly groups: readonly QueueGroupMatch<S>[];
   /** True when nothing matches. */
@@ -48,10 +50,16 @@ export class SubjectTrie<S extends TrieEntry> {
   private readonly cache = new Map<string, MatchResult<S>>();
   private readonly cacheLimit: number;
   private count = 0;
+  private changes = 0;
 
   /** @param cacheLimit most subjects whose match is cached. Defaults to 4096. */
   constructor(cacheLimit = 4096) {
     this.cacheLimit = cacheLimit;
+  }
+
+  /** Increases on every insert or remove: a match computed at an older version may be stale. */
+  get version(): number {
+    return this.changes;
   }
 
   /** Number of stored subscriptions. */
@@ -144,6 +152,7 @@ export class SubjectTrie<S extends TrieEntry> {
 
   private changed(delta: number): void {
     this.count += delta;
+    this.changes++;
     this.cache.clear();
   }
 
@@ -166,7 +175,7 @@ export class SubjectTrie<S extends TrieEntry> {
       }
       g.members.push(s);
     }
-    return { plain, groups, empty: out.length === 0 };
+    return { subject, plain, groups, empty: out.length === 0 };
   }
 }
 
