@@ -433,11 +433,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
       const st: RequestState = { principal: undefined, capabilities: [], authMethod: 'none', started: performance.now() };
       states.set(req, st);
-      const q = req.query as Record<string, unknown>;
-      if (Object.keys(q).length > queryLimit) {
-        sendError(reply, new CellularError('VALIDATION', `At most ${queryLimit} query parameters`));
-        return reply;
-      }
       let refusal: CellularError | undefined;
       try {
         refusal = await decide(route, required, req, reply, st);
@@ -529,6 +524,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
       const st = states.get(req);
       if (!st) throw new CellularError('INTERNAL', 'request state missing');
+      if (Object.keys(req.query as object).length > queryLimit) throw new CellularError('VALIDATION', `At most ${queryLimit} query parameters`);
       if (route.contract.kind === 'event') {
         if (Object.keys(req.query as object).length > 0) throw new CellularError('VALIDATION', 'This route takes no query parameters');
         openStream(route, req, reply, st);
