@@ -38,7 +38,7 @@ import {
   type TransportSubscription,
 } from '@cellular/core';
 import { Redis, type RedisOptions } from 'ioredis';
-import { DeadlineQueue, type DeadlineHandle } from './internal/deadline-queue.js';
+import { DeadlineQueue, type DeadlineEntry } from './internal/deadline-queue.js';
 import { EnvelopeWire } from './internal/envelope-wire.js';
 import { KeyLayout } from './internal/keys.js';
 import { PublishBatcher } from './internal/publish-batcher.js';
@@ -90,11 +90,51 @@ interface Route {
   readonly cursors: Map<string, number>;
 }
 
-interface PendingRequest {
-  resolve(envelope: Envelope): void;
-  reject(error: CellularError): void;
-  deadline: DeadlineHandle;
-  cleanup?: () => void;
+/**
+ * One outstanding request: a class, so a request costs one object and no closures besides the
+ * promise's own; it is its own deadline-queue entry.
+ */
+class PendingRequest implements DeadlineEntry {
+  slot = 0;
+  private abort: { signal: AbortSignal; listener: () => void } | undefined;
+
+  constructor(
+    private readonly owner: RedisTransport,
+    readonly correlationId: string,
+    private readonly subject: string,
+    private readonly timeout: number,
+    private readonly resolveFn: (reply: Envelope) => void,
+    private readonly rejectFn: (error: CellularError) => void,
+  ) {}
+
+  watch(signal: AbortSignal): void {
+    const listener = (): void => {
+      this.finish(new CellularError('CANCELLED', `Request to "${this.subject}" was aborted`, { data: { subject: this.subject } }), undefined);
+    };
+    signal.addEventListener('abort', listener, { once: true });
+    this.abort = { signal, listener };
+  }
+
+  onExpire(): void {
+    this.finish(
+      new CellularError('TIMEOUT', `Request to "${this.subject}" timed out after ${this.timeout} ms`, {
+        data: { subject: this.subject, timeout: this.timeout },
+      }),
+      undefined,
+    );
+  }
+
+  noResponders(): void {
+    this.finish(new CellularError('NO_RESPONDERS', `No responder for "${this.subject}"`, { data: { subject: this.subject } }), undefined);
+  }
+
+  /** Settle once: with `error`, or with `reply`. */
+  finish(error: CellularError | undefined, reply: Envelope | undefined): void {
+    if (!this.owner.forget(this)) return;
+    if (this.abort) this.abort.signal.removeEventListener('abort', this.abort.listener);
+    if (error) this.rejectFn(error);
+    else this.resolveFn(reply!);
+  }
 }
 
 /** A Transport on Redis. Create with {@link createRedisTransport}. */
@@ -223,7 +263,7 @@ export class RedisTransport implements Transport {
     if (this.currentStatus === 'closed') return;
     this.setStatus('closed');
     const closedError = new CellularError('TRANSPORT_CLOSED', 'Transport closed');
-    for (const p of [...this.pending.values()]) p.reject(closedError);
+    for (const p of [...this.pending.values()]) p.finish(closedError, undefined);
     this.deadlines.clear();
     for (const route of this.routes.values()) for (const s of route.subs) s.unsubscribe();
     this.routes.clear();
@@ -335,54 +375,27 @@ export class RedisTransport implements Transport {
     }
     const channel = this.keys.channel(envelope.subject);
     return new Promise<Envelope>((resolve, reject) => {
-      const finish = (error: CellularError | undefined, reply?: Envelope): void => {
-        const p = this.pending.get(correlationId);
-        if (!p) return;
-        this.pending.delete(correlationId);
-        p.deadline.cancel();
-        p.cleanup?.();
-        if (error) reject(error);
-        else resolve(reply!);
-      };
-      const entry: PendingRequest = {
-        resolve: (reply) => {
-          finish(undefined, reply);
-        },
-        reject: (error) => {
-          finish(error);
-        },
-        deadline: this.deadlines.add(options.timeout, {
-          onExpire: () => {
-            finish(
-              new CellularError('TIMEOUT', `Request to "${envelope.subject}" timed out after ${options.timeout} ms`, {
-                data: { subject: envelope.subject, timeout: options.timeout },
-              }),
-            );
-          },
-        }),
-      };
-      if (signal) {
-        const onAbort = (): void => {
-          finish(new CellularError('CANCELLED', `Request to "${envelope.subject}" was aborted`, { data: { subject: envelope.subject } }));
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        entry.cleanup = () => {
-          signal.removeEventListener('abort', onAbort);
-        };
-      }
+      const entry = new PendingRequest(this, correlationId, envelope.subject, options.timeout, resolve, reject);
+      entry.slot = this.deadlines.schedule(options.timeout, entry);
+      if (signal) entry.watch(signal);
       this.pending.set(correlationId, entry);
-      const sent = this.publishCounted(channel, bytes);
-      sent.then(
+      this.publishCounted(channel, bytes).then(
         (receivers) => {
-          if (receivers === 0) {
-            finish(new CellularError('NO_RESPONDERS', `No responder for "${envelope.subject}"`, { data: { subject: envelope.subject } }));
-          }
+          if (receivers === 0) entry.noResponders();
         },
         (e: unknown) => {
-          finish(this.wrap(e));
+          entry.finish(this.wrap(e), undefined);
         },
       );
     });
+  }
+
+  /** @internal called by a settling {@link PendingRequest} */
+  forget(entry: PendingRequest): boolean {
+    if (this.pending.get(entry.correlationId) !== entry) return false;
+    this.pending.delete(entry.correlationId);
+    this.deadlines.unschedule(entry.slot, entry);
+    return true;
   }
 
   /** Create or update a durable stream in the shared registry (idempotent). */
@@ -520,7 +533,7 @@ export class RedisTransport implements Transport {
     }
     const id = reply.correlationId;
     if (id === undefined) return;
-    this.pending.get(id)?.resolve(reply);
+    this.pending.get(id)?.finish(undefined, reply);
   }
 
   private trackSubscribe(p: Promise<unknown>): void {

@@ -38,6 +38,16 @@ export class DeadlineQueue {
 
   /** Schedule `entry` to expire in `delayMs`. */
   add(delayMs: number, entry: DeadlineEntry): DeadlineHandle {
+    const slot = this.schedule(delayMs, entry);
+    return {
+      cancel: () => {
+        this.unschedule(slot, entry);
+      },
+    };
+  }
+
+  /** Allocation-free form of {@link add}: returns the slot to pass to {@link unschedule}. */
+  schedule(delayMs: number, entry: DeadlineEntry): number {
     const r = this.resolutionMs;
     const slot = Math.ceil((this.now() + Math.max(0, delayMs)) / r) * r;
     let bucket = this.buckets.get(slot);
@@ -48,12 +58,13 @@ export class DeadlineQueue {
     }
     bucket.add(entry);
     if (slot < this.armedFor) this.arm(slot);
-    return {
-      cancel: () => {
-        const b = this.buckets.get(slot);
-        if (b?.delete(entry) && b.size === 0) this.buckets.delete(slot);
-      },
-    };
+    return slot;
+  }
+
+  /** Cancel an entry scheduled with {@link schedule}. */
+  unschedule(slot: number, entry: DeadlineEntry): void {
+    const b = this.buckets.get(slot);
+    if (b?.delete(entry) && b.size === 0) this.buckets.delete(slot);
   }
 
   /** Drop every entry without firing and stop the timer. */

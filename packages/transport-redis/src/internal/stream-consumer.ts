@@ -80,6 +80,8 @@ export class StreamConsumer {
   private readonly ackFlights = new Set<Promise<void>>();
   private stopped: Promise<void> | undefined;
   private lastJanitor = 0;
+  private loop: Promise<void> | undefined;
+  private blockingId: number | undefined;
 
   constructor(
     private readonly rt: ConsumerRuntime,
@@ -104,7 +106,7 @@ export class StreamConsumer {
 
   /** Start reading; failures to start close the subscription and are logged. */
   start(): void {
-    void this.run().catch((e: unknown) => {
+    this.loop = this.run().catch((e: unknown) => {
       this.rt.logger.error('durable consumer stopped', { stream: this.config.stream, durable: this.config.durable, error: String(e) });
       this.subscription.unsubscribe();
     });
@@ -128,6 +130,7 @@ export class StreamConsumer {
     await this.ensureGroup();
     if (!this.active) return;
     this.blocking = this.rt.connectBlocking();
+    this.blockingId = (await this.blocking.client('ID'));
     const interval = Math.max(20, Math.min(this.ackWaitMs / 2, 5000));
     this.reclaimTimer = setInterval(() => {
       this.triggerReclaim();
@@ -437,6 +440,27 @@ export class StreamConsumer {
     });
   }
 
+  /**
+   * End the blocking read without losing what it may be returning: CLIENT UNBLOCK makes the pending
+   * XREADGROUP return at once (entries it got are handed back to the group by the loop), then the
+   * connection quits. Disconnecting instead could drop a reply whose entries Redis already assigned to
+   * us, leaving them pending until ackWait.
+   */
+  private async stopReading(): Promise<void> {
+    const conn = this.blocking;
+    if (!conn) return;
+    try {
+      if (this.blockingId !== undefined && conn.status === 'ready') {
+        await this.rt.cmd.client('UNBLOCK', this.blockingId);
+        const exited = this.loop ?? Promise.resolve();
+        await Promise.race([exited, new Promise((r) => setTimeout(r, this.rt.blockMs + 1000))]);
+      }
+    } catch {
+      // fall through to disconnect
+    }
+    conn.disconnect();
+  }
+
   /** Stop reading and timers; in-flight handlers may still ack. */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
@@ -445,7 +469,7 @@ export class StreamConsumer {
       for (const t of this.timers) clearTimeout(t);
       this.timers.clear();
       this.roomWaiter?.();
-      this.blocking?.disconnect();
+      await this.stopReading();
       await this.subscription.idle();
       await this.flushAcks();
       await Promise.all(this.ackFlights);
