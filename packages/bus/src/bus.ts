@@ -118,6 +118,15 @@ interface Counters {
   dropped: number;
 }
 
+/** Turn a reply into the requester's result: the typed response, or the responder's error thrown. */
+function decodeReply(arg: unknown, payload: unknown, isError: boolean): unknown {
+  if (isError) throw CellularError.fromJSON(payload);
+  const contract = arg as AnyContract;
+  const mode = contract.validate;
+  if (contract.response !== undefined && (mode === 'receive' || mode === 'both')) return contract.parseResponse(payload);
+  return payload;
+}
+
 function defaultStreamName(contract: AnyContract): string {
   return contract.name.replace(/[^A-Za-z0-9_-]/gu, '_');
 }
@@ -417,9 +426,13 @@ class BusImpl implements Bus {
   private sendReply(request: Envelope, payload: unknown, isError: boolean): void {
     const replyTo = request.replyTo;
     if (replyTo === undefined) return; // published, not requested: nobody waits
-    const env = this.envelope(replyTo, payload, isError ? { [HEADERS.error]: '1' } : undefined, undefined);
-    if (request.correlationId !== undefined) env.correlationId = request.correlationId;
     try {
+      if (this.memory !== undefined) {
+        this.memory.reply(replyTo, request.correlationId, payload, isError);
+        return;
+      }
+      const env = this.envelope(replyTo, payload, isError ? { [HEADERS.error]: '1' } : undefined, undefined);
+      if (request.correlationId !== undefined) env.correlationId = request.correlationId;
       const r = this.transport.publish(env);
       if (r !== undefined) {
         r.catch((e: unknown) => {
@@ -432,27 +445,33 @@ class BusImpl implements Bus {
     }
   }
 
-  async request<C extends RequestContract>(contract: C, payload: PayloadInput<C>, options?: RequestOptions): Promise<ResponseOf<C>> {
-    assertContract(contract, 'request');
-    const value = this.outgoing(contract, payload);
-    const env = this.envelope(contract.subject, value, options?.headers, contract);
-    const tel = this.telemetry;
-    if (tel !== undefined && tel.active()) tel.publish(env, contract.name);
-    this.counters.requests++;
-    this.counters.published++;
-    const signal = options?.signal;
-    const reply = await this.transport.request(env, {
-      timeout: options?.timeout ?? this.defaultTimeoutMs,
-      ...(signal === undefined ? {} : { signal }),
-    });
-    if (!(reply instanceof BusEnvelope && !reply.hasHeaders) && reply.headers[HEADERS.error] === '1') {
-      throw CellularError.fromJSON(reply.payload);
+  request<C extends RequestContract>(contract: C, payload: PayloadInput<C>, options?: RequestOptions): Promise<ResponseOf<C>> {
+    try {
+      assertContract(contract, 'request');
+      const value = this.outgoing(contract, payload);
+      const env = this.envelope(contract.subject, value, options?.headers, contract);
+      const tel = this.telemetry;
+      const traced = tel !== undefined && tel.active();
+      if (traced) tel.publish(env, contract.name);
+      this.counters.requests++;
+      this.counters.published++;
+      const signal = options?.signal;
+      const transportOptions = {
+        timeout: options?.timeout ?? this.defaultTimeoutMs,
+        ...(signal === undefined ? {} : { signal }),
+      };
+      const memory = this.memory;
+      if (memory !== undefined) {
+        // Fast path: the reply is decoded where it arrives; no reply envelope, no extra promise.
+        return memory.requestDecoded(env, transportOptions, decodeReply, contract) as Promise<ResponseOf<C>>;
+      }
+      return this.transport.request(env, transportOptions).then((reply) => {
+        const isError = reply.headers[HEADERS.error] === '1';
+        return decodeReply(contract, reply.payload, isError) as ResponseOf<C>;
+      });
+    } catch (e) {
+      return Promise.reject(toCellularError(e, 'INTERNAL'));
     }
-    const mode = contract.validate;
-    if (contract.response !== undefined && (mode === 'receive' || mode === 'both')) {
-      return contract.parseResponse(reply.payload) as ResponseOf<C>;
-    }
-    return reply.payload as ResponseOf<C>;
   }
 
   /** Create the contract's stream once per bus. */

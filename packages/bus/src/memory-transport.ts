@@ -13,7 +13,7 @@
  *   request timeouts share one timer armed for the earliest deadline (no timer per request).
  * Durable streams are delegated to {@link MemoryStreams}.
  */
-import { assertPattern, assertSubject, CellularError, silentLogger, systemClock, toCellularError } from '@cellular/core';
+import { assertPattern, assertSubject, CellularError, HEADERS, silentLogger, systemClock, toCellularError } from '@cellular/core';
 import type {
   Clock,
   ConsumerConfig,
@@ -57,13 +57,22 @@ export interface MemoryTransportOptions {
 
 /** A request waiting for its reply. */
 interface PendingRequest {
-  readonly resolve: (envelope: Envelope) => void;
+  readonly resolve: (value: unknown) => void;
   readonly reject: (error: CellularError) => void;
   readonly deadline: number;
   readonly subject: string;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /** When set, the request resolves with `decode(decodeArg, payload, isError)` instead of an envelope. */
+  readonly decode: ReplyDecoder | undefined;
+  readonly decodeArg: unknown;
 }
+
+/**
+ * Turns a reply into the request's result (internal, for the bus): gets the reply payload and whether
+ * it carries an error; returns the value or throws the CellularError the caller should see.
+ */
+export type ReplyDecoder = (arg: unknown, payload: unknown, isError: boolean) => unknown;
 
 const EMPTY_MATCH_DRAINED = Promise.resolve();
 
@@ -412,6 +421,25 @@ export class MemoryTransport implements Transport {
   }
 
   request(envelope: Envelope, options: TransportRequestOptions): Promise<Envelope> {
+    return this.startRequest(envelope, options, undefined, undefined) as Promise<Envelope>;
+  }
+
+  /**
+   * The bus's request fast path (internal; not part of `Transport`): like {@link MemoryTransport.request}
+   * but resolves with `decode(arg, payload, isError)` of the reply, so no reply envelope and no extra
+   * promise are needed.
+   * @internal
+   */
+  requestDecoded(envelope: Envelope, options: TransportRequestOptions, decode: ReplyDecoder, arg: unknown): Promise<unknown> {
+    return this.startRequest(envelope, options, decode, arg);
+  }
+
+  private startRequest(
+    envelope: Envelope,
+    options: TransportRequestOptions,
+    decode: ReplyDecoder | undefined,
+    decodeArg: unknown,
+  ): Promise<unknown> {
     if (this.currentStatus !== 'connected') return Promise.reject(closedError('request'));
     const signal = options.signal;
     if (signal?.aborted === true) return Promise.reject(cancelled(envelope.subject, signal));
@@ -447,8 +475,8 @@ export class MemoryTransport implements Transport {
       req = { ...envelope, replyTo, correlationId };
     }
     const deadline = this.clock.now() + timeout;
-    return new Promise<Envelope>((resolve, reject) => {
-      const p: PendingRequest = { resolve, reject, deadline, subject, signal: undefined, onAbort: undefined };
+    return new Promise<unknown>((resolve, reject) => {
+      const p: PendingRequest = { resolve, reject, deadline, subject, signal: undefined, onAbort: undefined, decode, decodeArg };
       if (signal !== undefined) {
         p.signal = signal;
         p.onAbort = () => {
@@ -463,13 +491,49 @@ export class MemoryTransport implements Transport {
     });
   }
 
-  private settleReply(subject: string, envelope: Envelope): void {
-    const p = this.pending.get(subject);
-    if (p === undefined) return; // late or duplicate reply: at most one reply wins
-    this.pending.delete(subject);
+  /** Take the pending request waiting on `replyTo`, if any (late or duplicate replies find none). */
+  private take(replyTo: string): PendingRequest | undefined {
+    const p = this.pending.get(replyTo);
+    if (p === undefined) return undefined;
+    this.pending.delete(replyTo);
     if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
     if (this.pending.size === 0) this.timer?.unref();
-    p.resolve(envelope);
+    return p;
+  }
+
+  private settleReply(subject: string, envelope: Envelope): void {
+    const p = this.take(subject);
+    if (p === undefined) return;
+    if (p.decode === undefined) p.resolve(envelope);
+    else {
+      const isError = !(envelope instanceof BusEnvelope && !envelope.hasHeaders) && envelope.headers[HEADERS.error] === '1';
+      decodeInto(p, envelope.payload, isError);
+    }
+  }
+
+  /**
+   * The bus's reply fast path (internal; not part of `Transport`): answer the request whose reply
+   * subject is `replyTo`, building an envelope only when the requester wants one.
+   * @internal
+   */
+  reply(replyTo: string, correlationId: string | undefined, payload: unknown, isError: boolean): void {
+    const status = this.currentStatus;
+    if (status !== 'connected' && status !== 'draining') throw closedError('publish');
+    if (replyTo.startsWith(this.inboxPrefix)) {
+      const p = this.take(replyTo);
+      if (p === undefined) return;
+      if (p.decode !== undefined) {
+        decodeInto(p, payload, isError);
+        return;
+      }
+      const env = new BusEnvelope(replyTo, payload, this.clock.now(), isError ? { [HEADERS.error]: '1' } : undefined, undefined);
+      if (correlationId !== undefined) env.correlationId = correlationId;
+      p.resolve(env);
+      return;
+    }
+    const env = new BusEnvelope(replyTo, payload, this.clock.now(), isError ? { [HEADERS.error]: '1' } : undefined, undefined);
+    if (correlationId !== undefined) env.correlationId = correlationId;
+    this.publish(env);
   }
 
   private armTimer(deadline: number): void {
@@ -555,6 +619,17 @@ export class MemoryTransport implements Transport {
     this.flushScheduled = false;
     await this.streams.close();
   }
+}
+
+function decodeInto(p: PendingRequest, payload: unknown, isError: boolean): void {
+  let value: unknown;
+  try {
+    value = p.decode!(p.decodeArg, payload, isError);
+  } catch (e) {
+    p.reject(toCellularError(e, 'INTERNAL'));
+    return;
+  }
+  p.resolve(value);
 }
 
 function cancelled(subject: string, signal: AbortSignal): CellularError {
