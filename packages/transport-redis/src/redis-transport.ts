@@ -154,6 +154,9 @@ export class RedisTransport implements Transport {
   private readonly batcher: PublishBatcher;
   private readonly store: StreamStore;
   private readonly routes = new Map<string, Route>();
+  /** The same routes by Redis channel and by Redis glob, for lookups on receipt without string building. */
+  private readonly channelRoutes = new Map<string, Route>();
+  private readonly patternRoutes = new Map<string, Route>();
   private readonly pendingSubscribes = new Set<Promise<unknown>>();
   private readonly pending = new Map<string, PendingRequest>();
   private readonly deadlines = new DeadlineQueue();
@@ -267,6 +270,8 @@ export class RedisTransport implements Transport {
     this.deadlines.clear();
     for (const route of this.routes.values()) for (const s of route.subs) s.unsubscribe();
     this.routes.clear();
+    this.channelRoutes.clear();
+    this.patternRoutes.clear();
     await Promise.all([...this.consumers].map((c) => c.stop()));
     this.consumers.clear();
     this.cmd.disconnect();
@@ -337,6 +342,7 @@ export class RedisTransport implements Transport {
       const created: Route = { key, subs: new Set(), cursors: new Map() };
       route = created;
       this.routes.set(routeId, created);
+      (key.kind === 'channel' ? this.channelRoutes : this.patternRoutes).set(key.key, created);
       this.trackSubscribe(key.kind === 'channel' ? this.sub.subscribe(key.key) : this.sub.psubscribe(key.key));
     }
     const owner = route;
@@ -344,6 +350,7 @@ export class RedisTransport implements Transport {
       owner.subs.delete(subscription);
       if (owner.subs.size === 0 && this.routes.get(routeId) === owner) {
         this.routes.delete(routeId);
+        (owner.key.kind === 'channel' ? this.channelRoutes : this.patternRoutes).delete(owner.key.key);
         if (this.currentStatus !== 'closed') {
           const off = owner.key.kind === 'channel' ? this.sub.unsubscribe(owner.key.key) : this.sub.punsubscribe(owner.key.key);
           void off.catch(() => undefined);
@@ -479,14 +486,16 @@ export class RedisTransport implements Transport {
       this.onReply(message);
       return;
     }
-    const route = this.routes.get(pattern === undefined ? `c${channel}` : `p${pattern}`);
+    const route = pattern === undefined ? this.channelRoutes.get(channel) : this.patternRoutes.get(pattern);
     if (!route) return;
-    const subject = subjectOfChannel(this.keys.prefix, channel);
+    // On a plain channel every local subscription has exactly this subject: no filtering needed.
+    const exact = pattern === undefined;
+    const subject = exact ? '' : subjectOfChannel(this.keys.prefix, channel);
     if (subject === undefined) return;
     let envelope: Envelope | undefined;
     let groups: Map<string, LocalSubscription<Envelope>[]> | undefined;
     for (const s of route.subs) {
-      if (!s.isActive || !subjectMatches(s.pattern, subject)) continue;
+      if (!s.isActive || (!exact && !subjectMatches(s.pattern, subject))) continue;
       if (envelope === undefined) {
         try {
           envelope = this.wire.decode(message);

@@ -44,13 +44,19 @@ export class PublishBatcher {
 
   /** Queue `PUBLISH channel message`. */
   publish(channel: string, message: string | Buffer): PublishSlot {
-    return this.command('publish', [channel, message]);
+    const batch = this.current ?? this.open();
+    batch.pipeline.publish(channel, message);
+    return this.added(batch);
   }
 
   /** Queue any pipeline method by name (including scripts defined with `defineCommand`). */
   command(method: string, args: readonly (string | number | Buffer)[]): PublishSlot {
     const batch = this.current ?? this.open();
     (batch.pipeline as unknown as Record<string, (...a: readonly (string | number | Buffer)[]) => unknown>)[method]!(...args);
+    return this.added(batch);
+  }
+
+  private added(batch: Batch): PublishSlot {
     const index = batch.count++;
     if (batch.count >= this.maxBatch) this.flush();
     return { results: batch.results, done: batch.done, index };
