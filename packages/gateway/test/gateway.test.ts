@@ -312,6 +312,18 @@ describe('OpenAPI and declarations', () => {
   });
 });
 
+describe('static pages', () => {
+  it('serves configured public pages with the security headers, nothing else', async () => {
+    const f = await setup({ pages: { '/': { body: '<h1>hi</h1>', type: 'text/html; charset=utf-8' } } });
+    const res = await f.gateway.server.inject({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('<h1>hi</h1>');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect((await f.gateway.server.inject({ method: 'GET', url: '/index.html' })).statusCode).toBe(404);
+    expect(f.audit.events).toHaveLength(0);
+  });
+});
+
 describe('stats', () => {
   it('counts distinct principals, requests, errors and latency', async () => {
     const f = await setup();
