@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBus, createCellHost, createMemoryTransport, type Bus, type CellHost } from '@cellular/bus';
 import { defineComposition, silentLogger, type Cell, type Composition, type Logger, type Transport } from '@cellular/core';
-import { ApiKeyStore, AuditLog, createGateway, defineRoute, type ApiKeyRecord, type Gateway } from '@cellular/gateway';
+import { ApiKeyStore, AuditLog, createGateway, type ApiKeyRecord, type Gateway } from '@cellular/gateway';
 import { createNatsTransport } from '@cellular/transport-nats';
 import { createRedisTransport } from '@cellular/transport-redis';
 import {
@@ -27,18 +27,8 @@ import { libraryCell } from './cells/library/library-cell.js';
 import { opsCell } from './cells/ops/ops-cell.js';
 import { searchCell } from './cells/search/search-cell.js';
 import { summarizerCell, type SummaryModel } from './cells/summarizer/summarizer-cell.js';
-import {
-  DocumentStatusChanged,
-  GetDocument,
-  GetSystemStatus,
-  GetTopology,
-  GetTriggers,
-  ListDocuments,
-  SearchDocuments,
-  SubmitLink,
-  TagDocument,
-} from './contracts.js';
 import { fetcherPeriphery } from './peripheries/fetcher/fetcher.js';
+import { ROUTES } from './composition.js';
 import { startSampleSite, type SampleSite } from './sample-site.js';
 import { PAGE_CSP, webPages } from './web/serve.js';
 
@@ -223,17 +213,7 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
       rbac: { roles: ROLES },
       audit,
       logger,
-      routes: [
-        defineRoute({ method: 'POST', path: '/api/documents', contract: SubmitLink, capabilities: ['documents:write'], status: 202 }),
-        defineRoute({ method: 'GET', path: '/api/documents', contract: ListDocuments, capabilities: ['documents:read'] }),
-        defineRoute({ method: 'GET', path: '/api/documents/:id', contract: GetDocument, capabilities: ['documents:read'] }),
-        defineRoute({ method: 'PUT', path: '/api/documents/:id/tags', contract: TagDocument, capabilities: ['documents:write'] }),
-        defineRoute({ method: 'GET', path: '/api/search', contract: SearchDocuments, capabilities: ['documents:read'] }),
-        defineRoute({ method: 'GET', path: '/api/events', contract: DocumentStatusChanged, capabilities: ['documents:read'] }),
-        defineRoute({ method: 'GET', path: '/api/admin/topology', contract: GetTopology, capabilities: ['admin'] }),
-        defineRoute({ method: 'GET', path: '/api/admin/triggers', contract: GetTriggers, capabilities: ['admin'] }),
-        defineRoute({ method: 'GET', path: '/api/admin/status', contract: GetSystemStatus, capabilities: ['admin'] }),
-      ],
+      routes: ROUTES,
     });
     gateway = gw;
     url = await gw.listen({ port: config.port ?? 8080, host: config.host ?? '127.0.0.1' });
