@@ -77,12 +77,12 @@ export function defineRules(rules: readonly RuleInput[]): Rule[] {
 }
 
 /**
- * The seeds' default triggers: CPU > 75% sustained, more than 150 concurrent users, SLO breach (p99
- * latency and error rate), codebase > 2 MB (warning at 500 KB), untrusted or multi-tenant code, a
- * polyglot runtime, and regulatory or geographic isolation.
+ * The seeds' default triggers: CPU > 75% sustained (CPU demand, see {@link SIGNALS}.cpuDemand), more
+ * than 150 concurrent users, SLO breach (p99 latency and error rate), codebase > 2 MB (warning at
+ * 500 KB), untrusted or multi-tenant code, a polyglot runtime, and regulatory or geographic isolation.
  */
 export const DEFAULT_RULES: readonly RuleInput[] = Object.freeze([
-  { name: 'cpu-sustained', signal: SIGNALS.cpu, op: '>', threshold: 75, for: '5m', keepFiringFor: '2m', tolerance: 0.05, severity: 'critical', summary: 'CPU above 75% of a core, sustained: move the hottest cell to its own process' },
+  { name: 'cpu-sustained', signal: SIGNALS.cpuDemand, op: '>', threshold: 75, for: '5m', keepFiringFor: '2m', tolerance: 0.05, severity: 'critical', summary: 'CPU demand above 75% of a core, sustained: move the hottest cell to its own process' },
   { name: 'concurrent-users', signal: SIGNALS.concurrentUsers, op: '>', threshold: 150, for: '5m', keepFiringFor: '10m', tolerance: 0.05, severity: 'critical', summary: 'More than 150 concurrent users: beyond what the monolith is sized for' },
   { name: 'slo-latency', signal: SIGNALS.latencyP99, op: '>', threshold: 500, for: '5m', keepFiringFor: '5m', tolerance: 0.1, severity: 'critical', summary: 'Gateway p99 latency above 500 ms (SLO breach)' },
   { name: 'slo-errors', signal: SIGNALS.errorRate, op: '>', threshold: 0.01, for: '5m', keepFiringFor: '5m', severity: 'critical', summary: 'More than 1% of gateway requests fail (SLO breach)' },

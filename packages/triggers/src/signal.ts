@@ -8,6 +8,12 @@
 export const SIGNALS = {
   /** Process CPU, percent of one core (top-style): a saturated event loop reads ~100. */
   cpu: 'process.cpu_percent',
+  /**
+   * Process CPU demand, percent of one core: CPU used plus time runnable but waiting for a core (Linux
+   * schedstat; elsewhere equal to {@link SIGNALS}.cpu). Unlike the CPU used, it does not drop when other
+   * processes crowd the machine, so the sustained-CPU trigger fires from this process's own load.
+   */
+  cpuDemand: 'process.cpu_demand_percent',
   /** Whole-machine CPU busy, percent of all cores (from os.cpus()): saturation by anyone. */
   hostCpu: 'host.cpu_percent',
   /** Event-loop utilisation, 0..1. */

@@ -1,5 +1,7 @@
-// Default triggers firing and resolving from real signals: a CPU burner in worker threads drives the
-// process CPU signal past the seeds' 75% threshold; when it stops, the rule resolves.
+// Default triggers firing and resolving from real signals: a CPU burner in worker threads drives this
+// process's CPU demand past the seeds' 75% threshold; when it stops, the rule resolves. Demand (CPU used
+// plus time waiting for a core) is this process's own load, so the test holds on a machine saturated by
+// other processes too — it never needs to skip.
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createTriggerMonitor, DEFAULT_RULES, processSignals, SIGNALS } from '../src/index.js';
@@ -13,39 +15,44 @@ spin();
 `;
 
 describe('process signals from a real CPU burner', () => {
-  it('fires cpu-sustained while burning and resolves after', async (ctx) => {
+  it('fires cpu-sustained while burning and resolves after', async () => {
     const cpuRule = DEFAULT_RULES.find((r) => r.name === 'cpu-sustained')!;
+    expect(cpuRule.signal).toBe(SIGNALS.cpuDemand);
     // The seeds' rule, with durations shortened so the test runs in seconds.
     const source = processSignals();
     const monitor = createTriggerMonitor({ rules: [{ ...cpuRule, for: 600, keepFiringFor: 0 }], sources: [source] });
+    const demand = (): number => monitor.snapshot().signals.find((s) => s.name === SIGNALS.cpuDemand)!.value;
     try {
-      await monitor.evaluate(); // baseline
+      // Baseline (it may already be pending: loading the test itself is busy).
+      const seen: string[] = (await monitor.evaluate()).map((t) => t.to);
       const workers = [new Worker(BURN, { eval: true }), new Worker(BURN, { eval: true })];
-      const seen: string[] = [];
+      const burning: number[] = [];
       const start = Date.now();
-      while (!seen.includes('firing') && Date.now() - start < 10_000) {
+      while (!seen.includes('firing') && Date.now() - start < 30_000) {
         await new Promise((r) => setTimeout(r, 300));
         seen.push(...(await monitor.evaluate()).map((t) => t.to));
+        burning.push(demand());
       }
-      const cpu = monitor.snapshot().signals.find((s) => s.name === SIGNALS.cpu)!;
-      const host = monitor.snapshot().signals.find((s) => s.name === SIGNALS.hostCpu)!;
       for (const w of workers) w.postMessage('stop');
       await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
-      if (!seen.includes('firing') && host.value > 90) {
-        // Other processes saturate the machine: our burner cannot get 75% of a core. Say so, visibly.
-        ctx.skip(`host CPU saturated by other processes (${host.value}% busy, our process ${cpu.value}%)`);
-      }
-      expect(seen).toContain('firing');
-      expect(cpu.value).toBeGreaterThan(75);
+      const host = monitor.snapshot().signals.find((s) => s.name === SIGNALS.hostCpu)!.value;
+      console.log(`CPU demand while burning: ${burning.join(', ')} % (host busy ${String(host)}%)`);
+      expect(seen).toEqual(['pending', 'firing']);
+      expect(Math.max(...burning)).toBeGreaterThan(75);
+
       const after: string[] = [];
+      const idle: number[] = [];
       const stopAt = Date.now();
-      while (!after.includes('resolved') && Date.now() - stopAt < 10_000) {
+      while (!after.includes('resolved') && Date.now() - stopAt < 30_000) {
         await new Promise((r) => setTimeout(r, 300));
         after.push(...(await monitor.evaluate()).map((t) => t.to));
+        idle.push(demand());
       }
-      expect(after).toContain('resolved');
+      console.log(`CPU demand after the burner stopped: ${idle.join(', ')} %`);
+      expect(after).toEqual(['resolved']);
+      expect(idle.at(-1)).toBeLessThan(75);
     } finally {
       source.stop();
     }
-  });
+  }, 90_000);
 });
