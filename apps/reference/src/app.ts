@@ -4,11 +4,11 @@
  * cells in a cell host, and — in the process that faces the outside — the gateway with its routes, API
  * keys, RBAC and audit log, the trigger monitor with the seeds' default rules, and the web page.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBus, createCellHost, createMemoryTransport, type Bus, type CellHost } from '@cellular/bus';
 import { defineComposition, silentLogger, type Cell, type Composition, type Logger, type Transport } from '@cellular/core';
-import { ApiKeyStore, AuditLog, createGateway, type ApiKeyRecord, type Gateway } from '@cellular/gateway';
+import { ApiKeyStore, AuditLog, createGateway, type Gateway } from '@cellular/gateway';
 import { createNatsTransport } from '@cellular/transport-nats';
 import { createRedisTransport } from '@cellular/transport-redis';
 import {
@@ -23,12 +23,13 @@ import {
   type Signal,
   type TriggerMonitor,
 } from '@cellular/triggers';
-import { libraryCell } from './cells/library/library-cell.js';
+import { ContentCipher, libraryCell } from './cells/library/library-cell.js';
 import { opsCell } from './cells/ops/ops-cell.js';
 import { searchCell } from './cells/search/search-cell.js';
 import { summarizerCell, type SummaryModel } from './cells/summarizer/summarizer-cell.js';
 import { fetcherPeriphery } from './peripheries/fetcher/fetcher.js';
 import { ROUTES } from './composition.js';
+import { DATA_FILES, followApiKeyFile, keyringSource, markRunning, readApiKeyRecords, writeApiKeyRecords } from './data-dir.js';
 import { startSampleSite, type SampleSite } from './sample-site.js';
 import { PAGE_CSP, webPages } from './web/serve.js';
 
@@ -67,6 +68,11 @@ export interface AppConfig {
   readonly monitorIntervalMs?: number;
   /** Trigger rules. Defaults to the seeds' {@link DEFAULT_RULES}. */
   readonly triggerRules?: Parameters<typeof createTriggerMonitor>[0]['rules'];
+  /**
+   * Keyring that seals document content in library.db (`kid:base64key,...`, first active). Else
+   * `CELLULAR_ENCRYPTION_KEY`, else `<dataDir>/encryption.keys`; no key = plaintext.
+   */
+  readonly encryptionKey?: string;
   /** Fetcher sandbox tier. Defaults to `worker`. */
   readonly fetcherTier?: 'worker' | 'process';
   readonly logger?: Logger;
@@ -101,17 +107,6 @@ function makeTransport(config: AppConfig): Transport {
   }
 }
 
-/** API key hashes persisted as JSON (never the keys themselves). */
-async function loadKeys(path: string): Promise<ApiKeyStore> {
-  try {
-    const records = JSON.parse(await readFile(path, 'utf8')) as ApiKeyRecord[];
-    return new ApiKeyStore(records);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new ApiKeyStore();
-    throw e;
-  }
-}
-
 /** Start the reading room. */
 export async function startApp(config: AppConfig): Promise<RunningApp> {
   const logger = config.logger ?? silentLogger;
@@ -121,24 +116,31 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   const sampleSite = config.sampleSite === false || !local.has('fetcher') ? undefined : await startSampleSite();
   const allowLocal = [...(config.allowLocal ?? []), ...(sampleSite ? [sampleSite.hostPort] : [])];
 
-  const library = libraryCell({ dbPath: join(config.dataDir, 'library.db') });
+  const unmark = markRunning(config.dataDir);
+  const cipher = new ContentCipher(keyringSource({ dataDir: config.dataDir, key: config.encryptionKey }).cipher);
+  const library = libraryCell({ dbPath: join(config.dataDir, DATA_FILES.library), cipher });
   const fetcher = fetcherPeriphery({ allowLocal, logger, ...(config.fetcherTier ? { tier: config.fetcherTier } : {}) });
   const summarizer = summarizerCell({
     ...(config.summaryModel ? { model: config.summaryModel } : {}),
     ...(config.summaryModelName ? { modelName: config.summaryModelName } : {}),
   });
-  const search = searchCell({ dbPath: join(config.dataDir, 'search.db') });
+  const search = searchCell({ dbPath: join(config.dataDir, DATA_FILES.search) });
 
   const bus = createBus({ transport: makeTransport(config), logger });
   await bus.connect();
 
-  const keysPath = join(config.dataDir, 'api-keys.json');
-  const apiKeys = await loadKeys(keysPath);
-  const persistKeys = (): Promise<void> => writeFile(keysPath, JSON.stringify(apiKeys.records(), null, 2), { mode: 0o600 });
+  // API key hashes only (never the keys); the file's records win, so a runbook's revocation is kept.
+  const keysPath = join(config.dataDir, DATA_FILES.apiKeys);
+  const apiKeys = new ApiKeyStore(readApiKeyRecords(keysPath));
+  const persistKeys = (): void => {
+    for (const r of readApiKeyRecords(keysPath)) apiKeys.add(r);
+    writeApiKeyRecords(keysPath, apiKeys);
+  };
+  const unfollowKeys = runGateway ? followApiKeyFile(keysPath, apiKeys) : () => undefined;
   let firstAdminKey: string | undefined;
   if (runGateway && apiKeys.records().length === 0) {
     firstAdminKey = apiKeys.issue('admin', { roles: ['admin'] }).key;
-    await persistKeys();
+    persistKeys();
   }
 
   let gateway: Gateway | undefined;
@@ -201,7 +203,7 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
 
   let url: string | undefined;
   if (runGateway) {
-    const audit = await AuditLog.open({ path: join(config.dataDir, 'audit.log'), logger });
+    const audit = await AuditLog.open({ path: join(config.dataDir, DATA_FILES.audit), logger });
     const gw = await createGateway({
       bus,
       trustProxy: false,
@@ -245,10 +247,10 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
       sampleSite,
       monitor,
       apiKeys,
-      async issueKey(principal, role) {
+      issueKey(principal, role) {
         const { key } = apiKeys.issue(principal, { roles: [role] });
-        await persistKeys();
-        return key;
+        persistKeys();
+        return Promise.resolve(key);
       },
       async stop() {
         await gateway?.close();
@@ -257,6 +259,8 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
         await bus.close();
         proc?.stop();
         await sampleSite?.close();
+        unfollowKeys();
+        unmark();
       },
     };
   }

@@ -19,7 +19,11 @@ import {
   Summarise,
   TagDocument,
 } from '../../contracts.js';
+import type { ContentCipher } from './content-cipher.js';
 import { LibraryStore } from './library-store.js';
+
+export { ContentCipher } from './content-cipher.js';
+export type { KeyringSource } from './content-cipher.js';
 
 /** Options for {@link libraryCell}. */
 export interface LibraryOptions {
@@ -29,6 +33,8 @@ export interface LibraryOptions {
   readonly maxAttempts?: number;
   /** Fetch timeout in ms. Defaults to 30,000. */
   readonly fetchTimeoutMs?: number;
+  /** Seal document content at rest (title, text, summary). Defaults to plaintext. */
+  readonly cipher?: ContentCipher;
 }
 
 /** Errors that will not get better by retrying. */
@@ -52,7 +58,7 @@ export function libraryCell(options: LibraryOptions) {
     requests: [FetchPage, Summarise],
     dependsOn: ['summarizer', 'fetcher'],
     start: async ({ bus, logger }) => {
-      store = new LibraryStore(options.dbPath);
+      store = new LibraryStore(options.dbPath, options.cipher);
       const db = store;
       bus.handle(SubmitLink, async ({ url, tags }, ctx) => {
         const id = db.insert(url, ctx.principal ?? 'anonymous', tags);
@@ -121,4 +127,28 @@ export function libraryCell(options: LibraryOptions) {
     },
   });
   return { cell, store: (): LibraryStore | undefined => store };
+}
+
+/**
+ * Runbook `rotate-encryption-key`: re-seal every document's content in the library file at `dbPath`
+ * under `cipher`'s active key (its keyring must still hold the keys the rows use). Safe while the app
+ * runs: SQLite serialises it with the cell's writes.
+ */
+export function resealLibrary(dbPath: string, cipher: ContentCipher): { rewritten: number; rows: number; stale: number } {
+  const store = new LibraryStore(dbPath, cipher);
+  try {
+    return store.reseal();
+  } finally {
+    store.close();
+  }
+}
+
+/** Runbook helper: how many content fields of the library file are sealed under each key id (`plaintext` for the rest). */
+export function libraryKeyUsage(dbPath: string): { kid: string; fields: number }[] {
+  const store = new LibraryStore(dbPath);
+  try {
+    return store.keyUsage();
+  } finally {
+    store.close();
+  }
 }
