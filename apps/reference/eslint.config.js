@@ -8,6 +8,6 @@ export default cellularConfig({
   allowConsole: true,
   extra: [
     configs.recommended,
-    { settings: { cellular: { rootDir: import.meta.dirname, compositionRoots: ['src/app.ts', 'src/main.ts', 'src/composition.ts'] } } },
+    { settings: { cellular: { rootDir: import.meta.dirname, compositionRoots: ['src/app.ts', 'src/main.ts', 'src/composition.ts', 'src/ops.ts', 'src/runbooks/*.ts'] } } },
   ],
 });
