@@ -7,8 +7,14 @@
  * - a request waits on the transport it was sent on, and the responder's reply is routed back to that
  *   transport (its reply subject is tagged `$SW.<transport>.` on the way in), so in-flight requests
  *   finish where they started;
- * - durable messages stored before the move stay in the old transport's stream and are still consumed
- *   there (at-least-once, no copy, so no extra duplicates); new ones go to the new stream;
+ * - durable streams exist on every transport and every durable consumer consumes on every transport;
+ *   a durable publish is stored where the subject is routed at that moment. Messages stored before the
+ *   move — including delivered but unacknowledged ones — stay in the old transport's stream and are
+ *   consumed, acknowledged and if need be redelivered there; new ones go to the new stream. Nothing is
+ *   copied between streams, so the move adds no duplicates: delivery stays at-least-once, and a message
+ *   handled twice is a redelivery of the same envelope (same id). Order per subject holds within each
+ *   transport but not across the move (the old backlog and the new messages are consumed side by side),
+ *   and the old transport must stay connected until its backlog is consumed;
  * - moving back is the same operation, so every move is reversible.
  * The price: a subscription costs one per transport, and capabilities are the weakest of the set.
  */
@@ -42,7 +48,12 @@ export interface SwitchableTransportOptions {
 
 /** A transport whose subjects can move between underlying transports while traffic flows. */
 export interface SwitchableTransport extends Transport {
-  /** Route `patterns` to transport `to` from now on. In-flight work finishes where it started. */
+  /**
+   * Route `patterns` to transport `to` from now on. In-flight work finishes where it started: requests
+   * are answered on the transport they were sent on, and durable messages already stored on the old
+   * transport are consumed there (at-least-once, never copied, not ordered against the new messages).
+   * Keep the old transport connected until that backlog is consumed. Moving back is the same call.
+   */
   move(patterns: readonly string[], to: string): Promise<{ readonly moved: readonly string[] }>;
   /** Name of the transport a subject is routed to now. */
   routeOf(subject: string): string;
