@@ -1,5 +1,6 @@
 import { CellularError, defineContract, HEADERS } from '@cellular/core';
 import type { Envelope } from '@cellular/core';
+import { waitFor } from '@cellular/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createBus, type Bus, type BusErrorInfo } from './bus.js';
@@ -311,5 +312,37 @@ describe('bus envelopes', () => {
   it('rejects something that is not a contract', async () => {
     const { bus } = makeBus();
     await expect(bus.publish({} as typeof OrderPlaced, { id: 'a', total: 1 })).rejects.toMatchObject({ code: 'INVALID_CONTRACT' });
+  });
+
+  it('consume with ordered: false works a one-subject queue in parallel (up to maxAckPending), nacks redelivered', async () => {
+    const Job = defineContract({ name: 'jobs.run', subject: 'jobs.run', version: 1, kind: 'command', schema: z.object({ n: z.number() }) });
+    const { bus } = makeBus();
+    for (let n = 0; n < 9; n++) await bus.stream(Job, { n });
+    let inFlight = 0;
+    let max = 0;
+    let open = false;
+    const gate: (() => void)[] = [];
+    const done: number[] = [];
+    const attempts = new Map<number, number>();
+    bus.consume(
+      Job,
+      async ({ n }, ctx) => {
+        attempts.set(n, ctx.deliveryAttempt);
+        inFlight++;
+        max = Math.max(max, inFlight);
+        if (!open) await new Promise<void>((r) => gate.push(r));
+        inFlight--;
+        if (n === 4 && ctx.deliveryAttempt === 1) throw new Error('fails once'); // nacked, redelivered
+        done.push(n);
+      },
+      { durable: 'runners', ordered: false, maxAckPending: 3, backoffMs: [10] },
+    );
+    await waitFor(() => inFlight === 3);
+    open = true;
+    for (const g of gate.splice(0)) g();
+    await waitFor(() => done.length === 9);
+    expect(max).toBe(3);
+    expect([...done].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(attempts.get(4)).toBe(2);
   });
 });

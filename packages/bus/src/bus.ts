@@ -558,6 +558,8 @@ class BusImpl implements Bus {
       ...(options.backoffMs === undefined ? {} : { backoffMs: options.backoffMs }),
       ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
       ...(options.deadLetterSubject === undefined ? {} : { deadLetterSubject: options.deadLetterSubject }),
+      ...(options.maxAckPending === undefined ? {} : { maxAckPending: options.maxAckPending }),
+      ...(options.ordered === undefined ? {} : { ordered: options.ordered }),
     };
     const ready = options.stream === undefined ? this.ensure(contract, stream) : RESOLVED;
     ready

@@ -75,6 +75,14 @@ export interface ConsumeOptions {
   readonly ackWaitMs?: number;
   /** Dead-letter subject. */
   readonly deadLetterSubject?: string;
+  /** Most messages in flight at once for this durable name (its concurrency). Defaults to 1000. */
+  readonly maxAckPending?: number;
+  /**
+   * `false` lets the messages of one subject be handled concurrently (a parallel work queue); `true`
+   * (the default) handles them one at a time in order where the transport can. See
+   * `ConsumerConfig.ordered`.
+   */
+  readonly ordered?: boolean;
 }
 
 /**

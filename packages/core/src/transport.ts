@@ -105,6 +105,16 @@ export interface ConsumerConfig {
   readonly deadLetterSubject?: string;
   /** Most deliveries outstanding at once. Defaults to 1000. */
   readonly maxAckPending?: number;
+  /**
+   * Whether the messages of one subject are handled one at a time, in stream order. `true` (the
+   * default) is strict per-subject ordering where the transport provides it: a message waits until the
+   * previous one of its subject is settled, and a nacked message holds back the later ones. `false`
+   * lets a work queue on one subject run up to `maxAckPending` messages at once, in any order, with
+   * the same at-least-once, nack, backoff and dead-letter rules. Transports that always start handlers
+   * in stream order and run them concurrently up to `maxAckPending` (NATS, Redis) may ignore it; set
+   * `maxAckPending: 1` there for one at a time.
+   */
+  readonly ordered?: boolean;
 }
 
 /**

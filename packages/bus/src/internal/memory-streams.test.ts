@@ -178,4 +178,101 @@ describe('MemoryStreams', () => {
     await expect(streams.publishDurable(env('dr.x', 2))).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
     expect(() => streams.consume({ stream: 'dr', durable: 'd' }, () => undefined)).toThrow(/closed/u);
   });
+
+  describe('ordered: false (a parallel work queue on one subject)', () => {
+    /** A handler that holds every delivery until released, counting how many run at once. */
+    function gated(): {
+      handler: (m: DurableMessage) => Promise<void>;
+      inFlight: () => number;
+      maxInFlight: () => number;
+      release: () => void;
+      done: unknown[];
+      attempts: string[];
+    } {
+      let inFlight = 0;
+      let max = 0;
+      let open = false;
+      const waiting: (() => void)[] = [];
+      const done: unknown[] = [];
+      const attempts: string[] = [];
+      return {
+        async handler(m) {
+          attempts.push(`${String(m.envelope.payload)}#${m.deliveryAttempt}`);
+          inFlight++;
+          max = Math.max(max, inFlight);
+          if (!open) await new Promise<void>((r) => waiting.push(r));
+          inFlight--;
+          done.push(m.envelope.payload);
+        },
+        inFlight: () => inFlight,
+        maxInFlight: () => max,
+        release() {
+          open = true;
+          for (const w of waiting.splice(0)) w();
+        },
+        done,
+        attempts,
+      };
+    }
+
+    it('runs up to maxAckPending messages of one subject at once and loses none', async () => {
+      const { streams } = setup();
+      await streams.ensureStream({ name: 'q', subjects: ['q.>'] });
+      for (let i = 0; i < 20; i++) await streams.publishDurable(env('q.job', i));
+      const g = gated();
+      streams.consume({ stream: 'q', durable: 'workers', ordered: false, maxAckPending: 4 }, g.handler);
+      await waitFor(() => g.inFlight() === 4);
+      g.release();
+      await waitFor(() => g.done.length === 20);
+      expect(g.maxInFlight()).toBe(4);
+      expect([...g.done].sort((a, b) => (a as number) - (b as number))).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect(g.attempts).toHaveLength(20); // each handled once
+    });
+
+    it('keeps the default (ordered) consumer of one subject at one message at a time', async () => {
+      const { streams } = setup();
+      await streams.ensureStream({ name: 'o', subjects: ['o.>'] });
+      for (let i = 0; i < 5; i++) await streams.publishDurable(env('o.job', i));
+      const g = gated();
+      g.release();
+      streams.consume({ stream: 'o', durable: 'serial', maxAckPending: 4 }, g.handler);
+      await waitFor(() => g.done.length === 5);
+      expect(g.maxInFlight()).toBe(1);
+      expect(g.done).toEqual([0, 1, 2, 3, 4]);
+    });
+
+    it('redelivers a nacked message without holding back the rest, then dead-letters it after maxDeliver', async () => {
+      const { streams, core } = setup();
+      await streams.ensureStream({ name: 'n', subjects: ['n.>'] });
+      for (let i = 0; i < 6; i++) await streams.publishDurable(env('n.job', i));
+      const seen: string[] = [];
+      streams.consume({ stream: 'n', durable: 'd', ordered: false, maxDeliver: 3, backoffMs: [20] }, async (m) => {
+        seen.push(`${String(m.envelope.payload)}#${m.deliveryAttempt}`);
+        if (m.envelope.payload === 0) await m.nack(); // always fails
+        if (m.envelope.payload === 1 && m.deliveryAttempt === 1) throw new Error('fails once');
+      });
+      await waitFor(() => core.length === 1);
+      expect(core[0]?.subject).toBe('dlq.n.d');
+      expect(core[0]?.payload).toBe(0);
+      // The first delivery of every message came before any redelivery: nothing was held back.
+      const firstRedelivery = seen.findIndex((s) => !s.endsWith('#1'));
+      expect(seen.slice(0, firstRedelivery).sort()).toEqual(['0#1', '1#1', '2#1', '3#1', '4#1', '5#1']);
+      expect(seen.filter((s) => s.startsWith('0#'))).toEqual(['0#1', '0#2', '0#3']);
+      expect(seen.filter((s) => s.startsWith('1#'))).toEqual(['1#1', '1#2']);
+    });
+
+    it('a member joining unordered re-keys the group without delivering an in-flight message twice', async () => {
+      const { streams } = setup();
+      await streams.ensureStream({ name: 'sw', subjects: ['sw.>'] });
+      for (let i = 0; i < 6; i++) await streams.publishDurable(env('sw.job', i));
+      const g = gated();
+      streams.consume({ stream: 'sw', durable: 'd', maxAckPending: 10 }, g.handler);
+      await waitFor(() => g.inFlight() === 1); // ordered: message 0 only
+      streams.consume({ stream: 'sw', durable: 'd', maxAckPending: 10, ordered: false }, g.handler);
+      await waitFor(() => g.inFlight() === 6); // the other five start while 0 is still in flight
+      g.release();
+      await waitFor(() => g.done.length === 6);
+      expect(g.attempts.sort()).toEqual(['0#1', '1#1', '2#1', '3#1', '4#1', '5#1']);
+    });
+  });
 });

@@ -6,10 +6,12 @@
  * - Retention is by interest: a message is kept until every consumer group whose filter matches it has
  *   settled it (ack, term or dead letter); with no group yet, it waits for one. Limits (`maxMessages`,
  *   `maxBytes`, `maxAgeMs`) and the overflow policy bound memory whatever consumers do.
- * - Per-subject ordering is strict: a group has at most one message of a subject in flight, and a
- *   nacked message blocks the later messages of its subject until it is settled. Each group keeps a
- *   FIFO of pending sequence numbers per subject and a ready set of subjects whose head can go out, so
- *   every step is O(1).
+ * - Per-subject ordering is strict by default: a group has at most one message of a subject in
+ *   flight, and a nacked message blocks the later messages of its subject until it is settled. Each
+ *   group keeps a FIFO of pending sequence numbers per subject and a ready set of subjects whose head
+ *   can go out, so every step is O(1). A group with `ordered: false` (a parallel work queue) keys its
+ *   ready set by sequence number instead, so any number of messages of one subject (up to
+ *   `maxAckPending`) are in flight at once, with the same ack, nack, backoff and dead-letter rules.
  * - All deadlines (ack wait, nack delay) share one timer ({@link TimerQueue}).
  * - With a journal, every change is appended to it and the journal is replayed at construction, so
  *   unsettled messages are redelivered after a restart (with their delivery count kept).
@@ -58,7 +60,8 @@ interface StoredMessage {
 }
 
 interface Pending {
-  readonly subject: string;
+  /** Where it queues: its subject when the group is ordered, its sequence number otherwise. */
+  key: string | number;
   attempts: number;
   token: number;
   phase: 'queued' | 'inflight' | 'waiting';
@@ -76,6 +79,9 @@ interface Waiter {
 
 type GroupSettings = Required<Omit<ConsumerConfig, 'filterSubject' | 'stream' | 'durable'>>;
 
+/** A ready-set key: a subject (ordered group, its queue's head goes out) or a sequence number (unordered). */
+type ReadyKey = string | number;
+
 function settingsOf(config: ConsumerConfig | undefined, stream: string, durable: string): GroupSettings {
   const backoff = config?.backoffMs !== undefined && config.backoffMs.length > 0 ? [...config.backoffMs] : [1000];
   return {
@@ -84,6 +90,7 @@ function settingsOf(config: ConsumerConfig | undefined, stream: string, durable:
     ackWaitMs: config?.ackWaitMs ?? 30_000,
     deadLetterSubject: config?.deadLetterSubject ?? `dlq.${stream}.${durable}`,
     maxAckPending: config?.maxAckPending ?? 1000,
+    ordered: config?.ordered ?? true,
   };
 }
 
@@ -111,10 +118,10 @@ class Group {
   settings: GroupSettings;
   readonly members: Member[] = [];
   private rr = 0;
-  /** Unsettled sequence numbers per subject, in stream order. */
+  /** Unsettled sequence numbers per subject, in stream order (ordered groups only). */
   readonly queues = new Map<string, Fifo<number>>();
-  /** Subjects whose head message can be delivered now. */
-  readonly ready = new Set<string>();
+  /** Subjects whose head message can be delivered now (ordered), or sequence numbers (unordered). */
+  readonly ready = new Set<ReadyKey>();
   readonly pending = new Map<number, Pending>();
   inFlight = 0;
   /** Ack-wait deadlines of deliveries, in delivery order (monotonic for a fixed ackWait). */
@@ -138,32 +145,72 @@ class Group {
   }
 
   enqueue(seq: number, subject: string, attempts = 0): void {
+    const p: Pending = { key: subject, attempts, token: 0, phase: 'queued' };
+    this.pending.set(seq, p);
+    this.place(seq, p);
+  }
+
+  /** Put a pending message where the group's ordering wants it (its subject's queue, or ready at once). */
+  private place(seq: number, p: Pending): void {
+    if (!this.settings.ordered) {
+      p.key = seq;
+      if (p.phase === 'queued') this.ready.add(seq);
+      return;
+    }
+    const subject = p.key as string;
     let q = this.queues.get(subject);
     if (q === undefined) {
       q = new Fifo<number>();
       this.queues.set(subject, q);
     }
     q.push(seq);
-    this.pending.set(seq, { subject, attempts, token: 0, phase: 'queued' });
-    if (q.length === 1) this.ready.add(subject);
+    if (q.length === 1 && p.phase === 'queued') this.ready.add(subject);
   }
 
-  /** Remove the head of `subject` (settled or dropped) and make the next one ready. */
+  /**
+   * Switch between per-subject ordering and a parallel work queue (a consumer joined with another
+   * `ordered` setting): re-key every pending message. Messages already in flight stay in flight.
+   */
+  reorder(ordered: boolean, subjectOf: (seq: number) => string | undefined): void {
+    if (this.settings.ordered === ordered) return;
+    this.settings = { ...this.settings, ordered };
+    this.queues.clear();
+    this.ready.clear();
+    // The pending map is in stream order (each sequence number is enqueued once).
+    for (const [seq, p] of this.pending) {
+      const subject = subjectOf(seq);
+      if (subject === undefined) continue;
+      p.key = subject;
+      this.place(seq, p);
+    }
+  }
+
+  /** Remove a settled or dropped message; in an ordered group the next one of its subject becomes ready. */
   removeHead(seq: number): void {
     const p = this.pending.get(seq);
     if (p === undefined) return;
     this.pending.delete(seq);
     if (p.phase === 'inflight') this.inFlight--;
-    const q = this.queues.get(p.subject);
+    const key = p.key;
+    if (typeof key === 'number') {
+      this.ready.delete(key);
+      return;
+    }
+    const q = this.queues.get(key);
     if (q === undefined) return;
     if (q.peek() === seq) q.shift();
     else q.retain((s) => s !== seq);
     if (q.length === 0) {
-      this.queues.delete(p.subject);
-      this.ready.delete(p.subject);
+      this.queues.delete(key);
+      this.ready.delete(key);
     } else {
-      this.ready.add(p.subject);
+      this.ready.add(key);
     }
+  }
+
+  /** The sequence number a ready key stands for: the head of a subject's queue, or the number itself. */
+  headOf(key: ReadyKey): number | undefined {
+    return typeof key === 'number' ? key : this.queues.get(key)?.peek();
   }
 
   nextToken(): number {
@@ -316,7 +363,9 @@ export class MemoryStreams {
           data: { stream: stream.name, durable: config.durable },
         });
       }
-      group.settings = settingsOf(config, stream.name, config.durable);
+      const settings = settingsOf(config, stream.name, config.durable);
+      group.reorder(settings.ordered, (seq) => stream.messages.get(seq)?.envelope.subject);
+      group.settings = settings;
     }
     return this.addMember(group, handler, config);
   }
@@ -553,10 +602,11 @@ export class MemoryStreams {
     while (group.inFlight < group.settings.maxAckPending && group.ready.size > 0) {
       const member = group.nextMember();
       if (member === undefined) return;
-      const subject = group.ready.values().next().value as string;
-      group.ready.delete(subject);
-      const seq = group.queues.get(subject)?.peek();
-      if (seq === undefined) continue;
+      const key = group.ready.values().next().value as ReadyKey;
+      group.ready.delete(key);
+      const seq = group.headOf(key);
+      // After a switch of ordering, the head of a subject may already be in flight.
+      if (seq === undefined || group.pending.get(seq)?.phase !== 'queued') continue;
       this.deliver(group, member, seq);
     }
   };
@@ -647,7 +697,7 @@ export class MemoryStreams {
     this.timers.schedule(this.clock.now() + Math.max(0, delay), () => {
       if (p.token !== token || p.phase !== 'waiting' || group.pending.get(seq) !== p) return;
       p.phase = 'queued';
-      group.ready.add(p.subject);
+      group.ready.add(p.key);
       this.schedulePump(group);
     });
     this.schedulePump(group);
@@ -681,7 +731,7 @@ export class MemoryStreams {
     }
     this.logger.debug('ack wait exceeded; redelivering', { stream: group.stream.name, durable: group.durable, seq });
     p.phase = 'queued';
-    group.ready.add(p.subject);
+    group.ready.add(p.key);
     this.schedulePump(group);
   }
 
