@@ -36,7 +36,8 @@ import {
 } from '@cellular/core';
 import { MsgHdrsImpl, type Msg, type MsgHdrs } from '@nats-io/transport-node';
 import { ReplyMux } from './internal/reply-mux.js';
-import { decodeMessage, encodeMessage, rawHeaderText, replyOf } from './internal/envelope-message.js';
+import { decodeCoreMessage, encodeBody, encodeMessage, headerBlock, replyOf } from './internal/envelope-message.js';
+import { FrameWriter } from './internal/frame-writer.js';
 import { DEFAULTS, resolveConsumer, streamDiff, toJsStreamConfig } from './internal/jetstream-config.js';
 import { DurableConsumer } from './internal/durable-consumer.js';
 import { fromNatsError, isNotFound } from './internal/nats-errors.js';
@@ -94,11 +95,26 @@ interface StreamRoute {
   readonly overflow: 'reject' | 'drop-oldest' | 'block';
 }
 
-interface BufferedPublish {
-  readonly subject: string;
-  readonly data: Uint8Array;
-  readonly headers: MsgHdrs;
-  readonly reply: string | undefined;
+/** A publish held while disconnected: a ready frame, or the parts for `nc.publish`. */
+type BufferedPublish =
+  | { readonly subject: string; readonly frame: Uint8Array }
+  | { readonly subject: string; readonly frame?: undefined; readonly data: Uint8Array; readonly headers: MsgHdrs; readonly reply: string | undefined };
+
+/** The parts of the client's protocol handler the frame path uses (checked at connect). */
+interface FrameSink {
+  sendCommand(frame: Uint8Array): void;
+  isClosed(): boolean;
+  noMorePublishing: boolean;
+  outMsgs: number;
+  outBytes: number;
+}
+
+/** The client's protocol handler if it has the shape the frame path needs, else `undefined`. */
+function frameSink(nc: NatsConnection): FrameSink | undefined {
+  const p = (nc as unknown as { protocol?: Partial<FrameSink> }).protocol;
+  if (p === undefined || typeof p.sendCommand !== 'function' || typeof p.isClosed !== 'function') return undefined;
+  if (typeof p.noMorePublishing !== 'boolean' || typeof p.outMsgs !== 'number' || nc.info?.headers === false) return undefined;
+  return p as FrameSink;
 }
 
 interface JsPubAckWire {
@@ -143,6 +159,8 @@ class NatsTransportImpl implements NatsTransport {
   #jsm: Promise<JetStreamManager> | undefined;
   #connecting: Promise<void> | undefined;
   #buffered: BufferedPublish[] = [];
+  #sink: FrameSink | undefined;
+  readonly #frames = new FrameWriter();
   #inflight = 0;
   #idleWaiters: (() => void)[] = [];
 
@@ -229,6 +247,7 @@ class NatsTransportImpl implements NatsTransport {
       throw new CellularError('TRANSPORT_CLOSED', 'The NATS transport was closed while connecting', {});
     }
     this.#nc = nc;
+    this.#sink = frameSink(nc);
     this.#js = jetstream(nc);
     this.#mux.start(nc);
     void this.#watchStatus(nc);
@@ -359,7 +378,8 @@ class NatsTransportImpl implements NatsTransport {
     for (let i = 0; i < items.length; i++) {
       const b = items[i]!;
       try {
-        if (b.reply === undefined) nc.publish(b.subject, b.data, { headers: b.headers });
+        if (b.frame !== undefined) this.#sendFrame(nc, b.frame);
+        else if (b.reply === undefined) nc.publish(b.subject, b.data, { headers: b.headers });
         else nc.publish(b.subject, b.data, { headers: b.headers, reply: b.reply });
       } catch (e) {
         // Down again: keep the rest, in order, for the next reconnect.
@@ -370,16 +390,55 @@ class NatsTransportImpl implements NatsTransport {
     }
   }
 
+  /** Keep `item` for the reconnect, or refuse it with BACKPRESSURE past the bound. */
+  #buffer(item: BufferedPublish): void {
+    if (this.#buffered.length >= this.#maxPending) {
+      throw new CellularError(
+        'BACKPRESSURE',
+        `NATS is disconnected and ${this.#buffered.length} publishes are already buffered (maxPendingPublishes); publish to "${item.subject}" refused`,
+        { data: { subject: item.subject, pending: this.#buffered.length, limit: this.#maxPending, status: this.#status } },
+      );
+    }
+    this.#buffered.push(item);
+  }
+
+  /** Queue a ready frame on the client's outbound buffer (flushed by the client, as `nc.publish` is). */
+  #sendFrame(nc: NatsConnection, frame: Uint8Array): void {
+    const sink = this.#sink;
+    if (sink === undefined || sink.isClosed() || sink.noMorePublishing) {
+      throw new CellularError('TRANSPORT_CLOSED', 'Publish: the NATS connection is closed', {});
+    }
+    sink.outMsgs++;
+    sink.outBytes += frame.length;
+    sink.sendCommand(frame);
+  }
+
+  /**
+   * Publish `envelope` (reply subject `reply`; `replyInHeader` for durable publishes). The frame path
+   * when the client has the expected shape and is open; otherwise the client's own `nc.publish`,
+   * which also raises its closed/draining errors.
+   */
+  #send(nc: NatsConnection, envelope: Envelope, replyInHeader: boolean, reply: string | undefined): void {
+    const sink = this.#sink;
+    if (sink === undefined || sink.isClosed() || sink.noMorePublishing) {
+      const m = encodeMessage(envelope, this.#codec, replyInHeader);
+      this.#checkSize(m.data, envelope.subject);
+      this.#rawPublish(nc, envelope.subject, m.data, m.headers, reply);
+      return;
+    }
+    const max = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+    const frame = this.#frames.frame(envelope.subject, reply, headerBlock(envelope, replyInHeader), encodeBody(envelope, this.#codec), max);
+    if (this.#disconnected(nc)) {
+      this.#buffer({ subject: envelope.subject, frame });
+      return;
+    }
+    if (this.#buffered.length > 0) this.#flushBuffered(nc);
+    this.#sendFrame(nc, frame);
+  }
+
   #rawPublish(nc: NatsConnection, subject: string, data: Uint8Array, headers: MsgHdrs, reply: string | undefined): void {
     if (this.#disconnected(nc)) {
-      if (this.#buffered.length >= this.#maxPending) {
-        throw new CellularError(
-          'BACKPRESSURE',
-          `NATS is disconnected and ${this.#buffered.length} publishes are already buffered (maxPendingPublishes); publish to "${subject}" refused`,
-          { data: { subject, pending: this.#buffered.length, limit: this.#maxPending, status: this.#status } },
-        );
-      }
-      this.#buffered.push({ subject, data, headers, reply });
+      this.#buffer({ subject, data, headers, reply });
       return;
     }
     if (this.#buffered.length > 0) this.#flushBuffered(nc);
@@ -396,9 +455,7 @@ class NatsTransportImpl implements NatsTransport {
   publish(envelope: Envelope): void {
     const nc = this.#live('publish');
     this.#checkSubject(envelope.subject);
-    const m = encodeMessage(envelope, this.#codec, false);
-    this.#checkSize(m.data, envelope.subject);
-    this.#rawPublish(nc, envelope.subject, m.data, m.headers, envelope.replyTo);
+    this.#send(nc, envelope, false, envelope.replyTo);
   }
 
   subscribe(pattern: string, handler: MessageHandler, options?: TransportSubscribeOptions): TransportSubscription {
@@ -434,11 +491,7 @@ class NatsTransportImpl implements NatsTransport {
           }
           let env: Envelope;
           try {
-            env = decodeMessage(
-              { subject: literal ?? msg.subject, data: msg.data, headers: rawHeaderText(msg) ?? msg.headers },
-              codec,
-              replyOf(msg),
-            );
+            env = decodeCoreMessage(msg, literal ?? msg.subject, codec, replyOf(msg));
           } catch (e) {
             logger.warn('nats: dropped a message that does not decode', { subject: msg.subject, error: String(e) });
             return;
@@ -491,16 +544,14 @@ class NatsTransportImpl implements NatsTransport {
   async request(envelope: Envelope, options: TransportRequestOptions): Promise<Envelope> {
     const nc = this.#live('request');
     this.#checkSubject(envelope.subject);
-    const m = encodeMessage(envelope, this.#codec, false);
-    this.#checkSize(m.data, envelope.subject);
     const pending = this.#mux.register(options.timeout, envelope.subject, 'Request', options.signal);
     try {
-      this.#rawPublish(nc, envelope.subject, m.data, m.headers, pending.replySubject);
+      this.#send(nc, envelope, false, pending.replySubject);
     } catch (e) {
       pending.fail(e instanceof CellularError ? e : fromNatsError(e, `Request to "${envelope.subject}"`));
     }
     const reply = await pending.promise;
-    return decodeMessage({ subject: reply.subject, data: reply.data, headers: rawHeaderText(reply) ?? reply.headers }, this.#codec, undefined);
+    return decodeCoreMessage(reply, reply.subject, this.#codec, undefined);
   }
 
   // ---------------------------------------------------------------- durable streams
@@ -565,14 +616,14 @@ class NatsTransportImpl implements NatsTransport {
   }
 
   /** Publish to JetStream through the reply mux and parse the ack. */
-  async #jsPublish(subject: string, data: Uint8Array, headers: MsgHdrs, timeoutMs: number): Promise<PublishAck> {
+  async #jsPublish(subject: string, send: (nc: NatsConnection, reply: string) => void, timeoutMs: number): Promise<PublishAck> {
     const nc = this.#live('publishDurable');
     const deadline = Date.now() + timeoutMs;
     let wait = 20;
     for (;;) {
       const pending = this.#mux.register(Math.max(1, deadline - Date.now()), subject, 'Durable publish');
       try {
-        this.#rawPublish(nc, subject, data, headers, pending.replySubject);
+        send(nc, pending.replySubject);
       } catch (e) {
         pending.fail(e instanceof CellularError ? e : fromNatsError(e, `Durable publish to "${subject}"`));
       }
@@ -613,10 +664,11 @@ class NatsTransportImpl implements NatsTransport {
   async publishDurable(envelope: Envelope, options?: { readonly timeout?: number }): Promise<PublishAck> {
     this.#live('publishDurable');
     this.#checkSubject(envelope.subject);
-    const m = encodeMessage(envelope, this.#codec, true);
-    this.#checkSize(m.data, envelope.subject);
     try {
-      return await this.#jsPublish(envelope.subject, m.data, m.headers, options?.timeout ?? this.#opts.durablePublishTimeoutMs ?? 5000);
+      const send = (nc: NatsConnection, reply: string): void => {
+        this.#send(nc, envelope, true, reply);
+      };
+      return await this.#jsPublish(envelope.subject, send, options?.timeout ?? this.#opts.durablePublishTimeoutMs ?? 5000);
     } catch (e) {
       // A core subscriber on a subject no stream captures swallows the publish: NATS then reports no
       // "no responders" and the ack times out. Say what really happened.
@@ -661,7 +713,10 @@ class NatsTransportImpl implements NatsTransport {
     // Ask first: a JetStream publish to a subject with core subscribers but no stream would reach
     // them and then time out waiting for an ack that never comes.
     if (await this.#streamCaptures(subject)) {
-      await this.#jsPublish(subject, msg.data, headers, this.#opts.durablePublishTimeoutMs ?? 5000);
+      const send = (nc: NatsConnection, reply: string): void => {
+        this.#rawPublish(nc, subject, msg.data, headers, reply);
+      };
+      await this.#jsPublish(subject, send, this.#opts.durablePublishTimeoutMs ?? 5000);
       return;
     }
     this.#logger.warn('nats: no stream captures the dead-letter subject; dead letter sent as a core message', { subject });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CellularError, HEADERS, createEnvelope, jsonCodec } from '@cellular/core';
-import { MsgHdrsImpl, type MsgHdrs } from '@nats-io/transport-node';
-import { NATS_HEADERS, decodeMessage, encodeMessage, rawHeaderText, replyOf } from './envelope-message.js';
+import { MsgHdrsImpl, type Msg, type MsgHdrs } from '@nats-io/transport-node';
+import { NATS_HEADERS, decodeCoreMessage, decodeMessage, encodeBody, encodeMessage, headerBlock, rawHeaderText, replyOf } from './envelope-message.js';
 
 /** What the client does on the wire: encode the headers to bytes and parse them back. */
 function roundTrip(h: MsgHdrs): MsgHdrs {
@@ -101,5 +101,65 @@ describe('envelope <-> NATS message', () => {
     expect(replyOf({ _msg: { reply: undefined }, reply: 'never-read' } as { reply: string })).toBeUndefined();
     expect(replyOf({ reply: 'r.1' })).toBe('r.1');
     expect(replyOf({ reply: '' })).toBeUndefined();
+  });
+
+  describe('decodeCoreMessage (from the client receive buffer)', () => {
+    /** A received core message as the client holds it: header block and body in one buffer. */
+    function received(headers: string | undefined, body: Uint8Array, reply?: string): Msg {
+      const h = headers === undefined ? new Uint8Array(0) : Buffer.from(headers, 'utf8');
+      const rdata = Buffer.concat([h, body]);
+      return { _msg: { hdr: headers === undefined ? -1 : h.length, reply }, _rdata: rdata, data: rdata.subarray(h.length), subject: 'wire.subject' } as unknown as Msg;
+    }
+    const bytes = (s: string): Uint8Array => Buffer.from(s, 'utf8');
+
+    it('round-trips every envelope field, including non-ASCII headers and payloads', () => {
+      const env = createEnvelope({
+        subject: 'orders.created',
+        payload: { name: 'Zoë €', n: [1, 2] },
+        headers: { [HEADERS.traceparent]: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', note: 'café' },
+        correlationId: 'c-1',
+        attempt: 2,
+        contract: { name: 'orders.created', version: 3 },
+      });
+      const body = encodeBody(env, jsonCodec);
+      expect(decodeCoreMessage(received(headerBlock(env, false), bytes(body as string)), env.subject, jsonCodec, 'r.9')).toEqual({ ...env, replyTo: 'r.9' });
+    });
+
+    it('decodes plain messages (no headers), empty bodies, and keeps a body containing a blank line', () => {
+      const plain = decodeCoreMessage(received(undefined, bytes('{"a":"x\\r\\n\\r\\ny"}')), 's', jsonCodec, undefined);
+      expect(plain.payload).toEqual({ a: 'x\r\n\r\ny' });
+      expect(plain.attempt).toBe(1);
+      const env = createEnvelope({ subject: 's', payload: undefined });
+      expect(decodeCoreMessage(received(headerBlock(env, false), new Uint8Array(0)), 's', jsonCodec, undefined).payload).toBeUndefined();
+    });
+
+    it('reads reserved names written by other clients (no space after the colon) and keeps other cellular-* headers', () => {
+      const block = 'NATS/1.0\r\nNats-Msg-Id:abc\r\ncellular-ts:  42 \r\ncellular-dead-letter-reason: max\r\ncellular-contract: c\r\nx: 1\r\n\r\n';
+      const env = decodeCoreMessage(received(block, bytes('1')), 's', jsonCodec, undefined);
+      expect(env).toMatchObject({ id: 'abc', timestamp: 42, payload: 1, contract: { name: 'c', version: 1 } });
+      expect(env.headers).toEqual({ 'cellular-dead-letter-reason': 'max', x: '1' });
+    });
+
+    it('bytes that are not UTF-8 or not JSON are a VALIDATION error', () => {
+      const env = createEnvelope({ subject: 's', payload: 1 });
+      for (const body of [new Uint8Array([0x22, 0xff, 0xfe, 0x22]), bytes('{nope')]) {
+        let err: unknown;
+        try {
+          decodeCoreMessage(received(headerBlock(env, false), body), 's', jsonCodec, undefined);
+        } catch (e) {
+          err = e;
+        }
+        expect(CellularError.is(err, 'VALIDATION')).toBe(true);
+      }
+    });
+
+    it('other codecs and unknown client shapes go through the codec', () => {
+      const env = createEnvelope({ subject: 's', payload: 'p' });
+      const codec = { contentType: 'text/plain', encode: (v: unknown) => bytes(String(v)), decode: (b: Uint8Array) => `decoded:${Buffer.from(b).toString()}` };
+      expect(decodeCoreMessage(received(headerBlock(env, false), bytes('p')), 's', codec, undefined).payload).toBe('decoded:p');
+      const m = encodeMessage(env, jsonCodec, false);
+      const odd = { subject: 's', data: m.data, headers: m.headers } as unknown as Msg;
+      expect(decodeCoreMessage(odd, 's', jsonCodec, undefined)).toEqual(env);
+    });
   });
 });
