@@ -10,7 +10,7 @@
  * queue) give what it *asks for*, independent of what other processes take. Where they are not
  * available (not Linux), demand equals the CPU used.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { cpus } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
@@ -30,7 +30,8 @@ export function processSignals(options: ProcessSignalsOptions = {}): SignalSourc
   let lastWall = performance.now();
   let lastElu: EventLoopUtilization = performance.eventLoopUtilization();
   let lastHost = hostTimes();
-  let lastDemand = threadDemandNs();
+  const threads = new ThreadDemand();
+  let lastDemand = threads.read();
   return {
     name: 'process',
     read(): Signal[] {
@@ -42,7 +43,7 @@ export function processSignals(options: ProcessSignalsOptions = {}): SignalSourc
       lastCpu = process.cpuUsage();
       lastWall = now;
       lastElu = performance.eventLoopUtilization();
-      const demand = threadDemandNs();
+      const demand = threads.read();
       const demandPercent = demand && lastDemand ? (demandDeltaNs(lastDemand, demand) / 1e6 / wallMs) * 100 : cpuPercent;
       lastDemand = demand;
       const host = hostTimes();
@@ -63,28 +64,68 @@ export function processSignals(options: ProcessSignalsOptions = {}): SignalSourc
     },
     stop(): void {
       histogram.disable();
+      threads.close();
     },
   };
 }
 
 /**
- * Per thread of this process: nanoseconds on a CPU plus nanoseconds runnable on the run queue
- * (Linux schedstat). Undefined where unavailable.
+ * Per thread of this process: nanoseconds on a CPU plus nanoseconds runnable on the run queue (Linux
+ * schedstat). Each thread's file stays open and is re-read in place (a positioned read regenerates it),
+ * which costs a tenth of opening it again every time; the directory listing finds new threads.
  */
-function threadDemandNs(): Map<string, number> | undefined {
-  try {
+class ThreadDemand {
+  readonly #fds = new Map<string, number>();
+  readonly #buf = Buffer.alloc(128);
+  #unavailable = false;
+
+  /** Current totals by thread id, or undefined where schedstat is unavailable. */
+  read(): Map<string, number> | undefined {
+    if (this.#unavailable) return undefined;
+    let tids: string[];
+    try {
+      tids = readdirSync('/proc/self/task');
+    } catch {
+      this.#unavailable = true;
+      return undefined;
+    }
     const out = new Map<string, number>();
-    for (const tid of readdirSync('/proc/self/task')) {
+    for (const tid of tids) {
       try {
-        const [run, wait] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ');
-        out.set(tid, Number(run) + Number(wait));
+        let fd = this.#fds.get(tid);
+        if (fd === undefined) {
+          fd = openSync(`/proc/self/task/${tid}/schedstat`, 'r');
+          this.#fds.set(tid, fd);
+        }
+        const n = readSync(fd, this.#buf, 0, this.#buf.length, 0);
+        const [run, wait] = this.#buf.toString('latin1', 0, n).split(' ');
+        const ns = Number(run) + Number(wait);
+        if (Number.isFinite(ns)) out.set(tid, ns);
       } catch {
         // The thread ended between listing and reading: its last interval is not counted.
       }
     }
+    for (const [tid, fd] of this.#fds) {
+      if (!out.has(tid)) {
+        this.#fds.delete(tid);
+        closeQuietly(fd);
+      }
+    }
+    if (out.size === 0) this.#unavailable = true;
     return out.size > 0 ? out : undefined;
+  }
+
+  close(): void {
+    for (const fd of this.#fds.values()) closeQuietly(fd);
+    this.#fds.clear();
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
   } catch {
-    return undefined;
+    // already gone
   }
 }
 
