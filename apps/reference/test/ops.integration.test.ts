@@ -15,17 +15,18 @@ import { client, tempDir, until } from './helpers.js';
 const PHRASE = 'typed in-memory bus';
 
 /** Run a command in-process; returns its exit code and what it printed. */
-async function ops(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+async function opsWith(env: Record<string, string | undefined>, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runOps(argv, {
     out: (l) => out.push(l),
     err: (l) => err.push(l),
-    env: { ...process.env, CELLULAR_ENCRYPTION_KEY: undefined },
+    env: { ...process.env, CELLULAR_ENCRYPTION_KEY: undefined, ...env },
     cwd: process.cwd(),
   });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
+const ops = (...argv: string[]) => opsWith({}, ...argv);
 
 const lastLine = (s: string): string => s.trim().split('\n').at(-1)!;
 
@@ -187,6 +188,7 @@ describe('API keys and the audit log', () => {
 
 describe('encryption at rest', () => {
   let data: Awaited<ReturnType<typeof tempDir>>;
+  const k1 = `k1:${randomBytes(32).toString('base64')}`;
   beforeAll(async () => {
     data = await tempDir('ops-crypt-');
   });
@@ -196,7 +198,7 @@ describe('encryption at rest', () => {
 
   it('keeps title, text and summary out of library.db in plaintext when a key is configured, and serves them', async () => {
     const dir = join(data.dir, 'configured');
-    const app = await start(dir, { encryptionKey: `k1:${randomBytes(32).toString('base64')}` });
+    const app = await start(dir, { encryptionKey: k1 });
     try {
       const key = app.firstAdminKey!;
       const id = await submitAndIndex(app, key);
@@ -264,6 +266,41 @@ describe('encryption at rest', () => {
     } finally {
       await app.stop();
     }
+    // a backup does not carry the key; restoring it where the key is missing says so
+    expect((await ops('backup', '--data-dir', dir, '--to', join(data.dir, 'sealed-backup'))).code).toBe(0);
+    const r = await ops('restore', '--data-dir', join(data.dir, 'keyless'), '--from', join(data.dir, 'sealed-backup'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/sealed with key\(s\) k\d+ that the keyring lacks/u);
+  });
+
+  it('rotates a key given in CELLULAR_ENCRYPTION_KEY only while the app is stopped, and prints the value to set', async () => {
+    const dir = join(data.dir, 'configured'); // sealed with k1 by the first test
+    const app = await start(dir, { encryptionKey: k1, sampleSite: false });
+    try {
+      const refused = await opsWith({ CELLULAR_ENCRYPTION_KEY: k1 }, 'rotate-encryption-key', '--data-dir', dir);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain('CONFLICT: Refusing to rotate a key set in CELLULAR_ENCRYPTION_KEY');
+    } finally {
+      await app.stop();
+    }
+    const r = await opsWith({ CELLULAR_ENCRYPTION_KEY: k1 }, 'rotate-encryption-key', '--data-dir', dir);
+    expect(r.code, r.err).toBe(0);
+    const next = /^CELLULAR_ENCRYPTION_KEY=(.+)$/mu.exec(r.out)![1]!;
+    const kid = next.split(':')[0]!;
+    expect(kid).not.toBe('k1');
+    for (const row of rawRows(dir)) expect(row.text!.startsWith(`\u0001enc1:${kid}:`)).toBe(true);
+    const again = await start(dir, { encryptionKey: next, sampleSite: false });
+    try {
+      const admin = client(again.url!, lastLine((await ops('issue-key', 'root2', 'admin', '--data-dir', dir)).out));
+      const id = rawRows(dir)[0]!.id;
+      const doc = await until(async () => {
+        const res = await admin.get(`/api/documents/${id}`);
+        return res.status === 200 ? res.body : undefined;
+      });
+      expect(doc.text).toContain(PHRASE);
+    } finally {
+      await again.stop();
+    }
   });
 });
 
@@ -326,5 +363,5 @@ describe('topology, triggers and usage', () => {
     const bad = run('rotate-api-key');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('rotate-api-key takes 1 argument(s)');
-  });
+  }, 300_000); // two cold tsx starts on a loaded machine
 });

@@ -3,7 +3,7 @@
  * same default as `pnpm start`: `CELLULAR_DATA_DIR`, else `./data`; or `--data-dir`). Exit codes: 0 done,
  * 1 a check failed or the command was refused (with the reason), 2 bad usage or configuration.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CellularError, toCellularError } from '@cellular/core';
 import { verifyAuditLog } from '@cellular/gateway';
 import { buildTopology, toMermaid } from '@cellular/topology';
@@ -77,6 +77,9 @@ function str(p: Parsed, flag: string): string | undefined {
   const v = p.flags.get(flag);
   return typeof v === 'string' ? v : undefined;
 }
+
+/** Flags whose values are paths: relative ones are taken from where the user typed the command (`pnpm` runs scripts in the package folder but sets INIT_CWD). */
+const PATH_FLAGS = new Set(['--data-dir', '--to', '--from', '--file', '--root', '--rules']);
 
 function required(p: Parsed, flag: string): string {
   const v = str(p, flag);
@@ -217,6 +220,8 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
     io.err(OPS_USAGE);
     return p.command === 'help' ? 0 : 2;
   }
+  const base = io.env.INIT_CWD ?? io.cwd;
+  for (const [flag, v] of p.flags) if (PATH_FLAGS.has(flag) && typeof v === 'string') p.flags.set(flag, resolve(base, v));
   const dataDir = str(p, '--data-dir') ?? defaultDataDir(io.env, io.cwd);
   try {
     return await COMMANDS[p.command]!(p, dataDir, io);
