@@ -69,7 +69,7 @@ describe('backup and restore', () => {
     data = await tempDir('ops-backup-');
     app = await start(join(data.dir, 'data'));
     key = app.firstAdminKey!;
-  });
+  }, 60_000);
   afterAll(async () => {
     await app?.stop();
     await data.remove();
@@ -112,7 +112,23 @@ describe('backup and restore', () => {
     expect(doc.body.text).toContain(PHRASE);
     expect((await c.get(`/api/documents/${later}`)).status).toBe(404); // written after the backup
     expect(await searchIds(app, key, 'hardened gateway')).toContain(id);
-  });
+  }, 120_000); // apps started and stopped on a loaded machine
+
+  it('takes a consistent backup while documents are being written', async () => {
+    const c = client(app!.url!, key);
+    const writes = Promise.all(Array.from({ length: 8 }, (_, i) => c.post('/api/documents', { url: app!.sampleSite!.articles[i % 3]!, tags: [`w${i}`] })));
+    const b = await ops('backup', '--data-dir', join(data.dir, 'data'), '--to', join(data.dir, 'b2'));
+    expect(b.code, b.err).toBe(0);
+    expect((await writes).every((r) => r.status === 202)).toBe(true);
+    expect((await ops('verify-backup', '--from', join(data.dir, 'b2'))).code).toBe(0);
+    const db = new Database(join(data.dir, 'b2', 'library.db'), { readonly: true });
+    try {
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(db.prepare('SELECT count(*) FROM documents').pluck().get()).toBeGreaterThanOrEqual(1); // at least the restored one
+    } finally {
+      db.close();
+    }
+  }, 120_000);
 
   it('refuses a backup whose files do not match the manifest', async () => {
     const copy = join(data.dir, 'b1-tampered');
@@ -136,7 +152,7 @@ describe('API keys and the audit log', () => {
   beforeAll(async () => {
     data = await tempDir('ops-keys-');
     app = await start(data.dir, { sampleSite: false });
-  });
+  }, 60_000);
   afterAll(async () => {
     await app.stop();
     await data.remove();
@@ -161,7 +177,7 @@ describe('API keys and the audit log', () => {
     const unknown = await ops('rotate-api-key', 'nobody', '--data-dir', data.dir);
     expect(unknown.code).toBe(1);
     expect(unknown.err).toMatch(/NOT_FOUND: No active API key for "nobody"/u);
-  });
+  }, 120_000); // apps started and stopped on a loaded machine
 
   it('verifies the audit log, and reports a tampered line with a non-zero exit', async () => {
     const admin = client(app.url!, app.firstAdminKey);
@@ -183,7 +199,7 @@ describe('API keys and the audit log', () => {
     expect(bad.err).toMatch(new RegExp(`FAILED verification[\\s\\S]*line ${i + 1}: hash-mismatch`, 'u'));
 
     expect((await ops('verify-audit', '--file', join(data.dir, 'missing.log'))).code).toBe(1);
-  });
+  }, 120_000); // apps started and stopped on a loaded machine
 });
 
 describe('encryption at rest', () => {
@@ -229,7 +245,7 @@ describe('encryption at rest', () => {
     } finally {
       await keyless.stop();
     }
-  });
+  }, 120_000); // apps started and stopped on a loaded machine
 
   it('rotate-encryption-key turns encryption on, re-seals every row under a new key while the app runs, and drops the old key', async () => {
     const dir = join(data.dir, 'rotated');
@@ -271,7 +287,7 @@ describe('encryption at rest', () => {
     const r = await ops('restore', '--data-dir', join(data.dir, 'keyless'), '--from', join(data.dir, 'sealed-backup'));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/sealed with key\(s\) k\d+ that the keyring lacks/u);
-  });
+  }, 120_000); // apps started and stopped on a loaded machine
 
   it('rotates a key given in CELLULAR_ENCRYPTION_KEY only while the app is stopped, and prints the value to set', async () => {
     const dir = join(data.dir, 'configured'); // sealed with k1 by the first test
@@ -301,7 +317,7 @@ describe('encryption at rest', () => {
     } finally {
       await again.stop();
     }
-  });
+  }, 120_000); // apps started and stopped on a loaded machine
 });
 
 describe('topology, triggers and usage', () => {
@@ -335,7 +351,7 @@ describe('topology, triggers and usage', () => {
     } finally {
       await data.remove();
     }
-  });
+  }, 120_000); // measures a codebase on a loaded machine
 
   it('answers bad usage with exit code 2 and a typed message', async () => {
     const none = await ops();
