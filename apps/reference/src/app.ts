@@ -23,7 +23,7 @@ import {
   type Signal,
   type TriggerMonitor,
 } from '@cellular/triggers';
-import { ContentCipher, libraryCell } from './cells/library/library-cell.js';
+import { ContentCipher, libraryCell, type LibraryOptions } from './cells/library/library-cell.js';
 import { opsCell } from './cells/ops/ops-cell.js';
 import { searchCell } from './cells/search/search-cell.js';
 import { summarizerCell, type SummaryModel } from './cells/summarizer/summarizer-cell.js';
@@ -75,6 +75,8 @@ export interface AppConfig {
   readonly encryptionKey?: string;
   /** Fetcher sandbox tier. Defaults to `worker`. */
   readonly fetcherTier?: 'worker' | 'process';
+  /** The library's retry and timeout settings (fault tests shorten them). */
+  readonly library?: Pick<LibraryOptions, 'maxAttempts' | 'fetchTimeoutMs' | 'summariseTimeoutMs' | 'staleAfterMs'>;
   readonly logger?: Logger;
 }
 
@@ -118,7 +120,7 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
 
   const unmark = markRunning(config.dataDir);
   const cipher = new ContentCipher(keyringSource({ dataDir: config.dataDir, key: config.encryptionKey }).cipher);
-  const library = libraryCell({ dbPath: join(config.dataDir, DATA_FILES.library), cipher });
+  const library = libraryCell({ ...config.library, dbPath: join(config.dataDir, DATA_FILES.library), cipher });
   const fetcher = fetcherPeriphery({ allowLocal, logger, ...(config.fetcherTier ? { tier: config.fetcherTier } : {}) });
   const summarizer = summarizerCell({
     ...(config.summaryModel ? { model: config.summaryModel } : {}),

@@ -4,7 +4,10 @@
  * the summarizer for a summary, recording each step and publishing it as a status event. SQLite is the
  * source of truth: at start the cell re-enqueues every document a crash or restart left unfinished, and
  * a job for a finished document is acked without work, so a link always ends summarised or clearly
- * failed, never silently lost.
+ * failed, never silently lost. While running, a sweep re-enqueues any unfinished document that has
+ * made no progress for `staleAfterMs` and has no job running here: a delivery or a nack lost with a
+ * broker connection, or a job whose stream publish failed, then waits seconds instead of the broker's
+ * ack timeout (or forever).
  */
 import { CellularError, defineCell, toCellularError } from '@cellular/core';
 import type { CellBus } from '@cellular/core';
@@ -33,6 +36,10 @@ export interface LibraryOptions {
   readonly maxAttempts?: number;
   /** Fetch timeout in ms. Defaults to 30,000. */
   readonly fetchTimeoutMs?: number;
+  /** Summary timeout in ms (a model may be slow). Defaults to 60,000. */
+  readonly summariseTimeoutMs?: number;
+  /** Re-enqueue an unfinished document idle this long with no job running here. Defaults to 20,000 ms. */
+  readonly staleAfterMs?: number;
   /** Seal document content at rest (title, text, summary). Defaults to plaintext. */
   readonly cipher?: ContentCipher;
 }
@@ -44,6 +51,11 @@ const PERMANENT = new Set(['SANDBOX_VIOLATION', 'VALIDATION', 'PAYLOAD_TOO_LARGE
 export function libraryCell(options: LibraryOptions) {
   let store: LibraryStore | undefined;
   const maxAttempts = options.maxAttempts ?? 3;
+  const staleAfterMs = options.staleAfterMs ?? 20_000;
+  /** Documents whose job runs in this process now, and when each unfinished one last saw activity. */
+  const working = new Set<string>();
+  const lastActivity = new Map<string, number>();
+  let sweepTimer: NodeJS.Timeout | undefined;
   const status = async (bus: CellBus, id: string, s: 'queued' | 'fetching' | 'fetched' | 'summarised' | 'failed', error?: string): Promise<void> => {
     const doc = store!.get(id, false);
     await bus.publish(DocumentStatusChanged, { id, status: s, title: doc?.title ?? '', at: Date.now(), ...(error ? { error } : {}) });
@@ -85,6 +97,8 @@ export function libraryCell(options: LibraryOptions) {
         async ({ id, url }, msg) => {
           const doc = db.get(id, false);
           if (!doc || doc.status === 'summarised' || doc.status === 'failed') return; // duplicate delivery: nothing to do
+          if (working.has(id)) return; // a duplicate while its job runs here: that job settles the document
+          working.add(id);
           try {
             if (doc.status !== 'fetched') {
               db.setStatus(id, 'fetching');
@@ -99,7 +113,7 @@ export function libraryCell(options: LibraryOptions) {
               await status(bus, id, 'fetched');
             }
             const full = db.get(id)!;
-            const { summary, method } = await bus.request(Summarise, { title: full.title, text: full.text ?? '' }, { timeout: 60_000 });
+            const { summary, method } = await bus.request(Summarise, { title: full.title, text: full.text ?? '' }, { timeout: options.summariseTimeoutMs ?? 60_000 });
             db.setSummary(id, summary, method);
             await bus.publish(DocumentReady, { id, title: full.title, text: full.text ?? '', summary, tags: full.tags });
             await status(bus, id, 'summarised');
@@ -114,14 +128,45 @@ export function libraryCell(options: LibraryOptions) {
             }
             logger.info('fetch will be retried', { id, code: err.code, attempt: msg.deliveryAttempt });
             await msg.nack();
+          } finally {
+            working.delete(id);
+            lastActivity.set(id, Date.now());
           }
         },
-        { durable: 'library-fetch', maxDeliver: maxAttempts + 1, backoffMs: [500, 2000], ackWaitMs: 60_000 },
+        // The backoff outlasts a peer's reconnect after a broker restart (NO_RESPONDERS meanwhile).
+        { durable: 'library-fetch', maxDeliver: maxAttempts + 1, backoffMs: [1000, 5000], ackWaitMs: 60_000 },
       );
-      // Recovery: anything a crash or restart interrupted goes back on the stream.
-      for (const p of db.pending()) await bus.stream(FetchJob, { id: p.id, url: p.url });
+      // Recovery: anything a crash or restart interrupted goes back on the stream; later, anything idle.
+      const requeue = async (idle: number): Promise<void> => {
+        const now = Date.now();
+        const pending = db.pending();
+        const open = new Set(pending.map((p) => p.id));
+        for (const id of lastActivity.keys()) if (!open.has(id)) lastActivity.delete(id);
+        for (const p of pending) {
+          if (working.has(p.id) || now - Math.max(p.updatedAt, lastActivity.get(p.id) ?? 0) < idle) continue;
+          lastActivity.set(p.id, now);
+          await bus.stream(FetchJob, { id: p.id, url: p.url });
+          if (idle > 0) logger.info('idle document re-enqueued', { id: p.id, status: p.status });
+        }
+      };
+      await requeue(0);
+      let sweeping = false;
+      sweepTimer = setInterval(() => {
+        if (sweeping) return;
+        sweeping = true;
+        requeue(staleAfterMs)
+          .catch((e: unknown) => {
+            logger.warn('could not re-enqueue idle documents; will retry', { error: toCellularError(e).message });
+          })
+          .finally(() => {
+            sweeping = false;
+          });
+      }, Math.max(250, Math.floor(staleAfterMs / 4)));
+      sweepTimer.unref();
     },
     stop: () => {
+      clearInterval(sweepTimer);
+      sweepTimer = undefined;
       store?.close();
       store = undefined;
     },

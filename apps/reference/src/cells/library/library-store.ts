@@ -95,12 +95,10 @@ export class LibraryStore {
   }
 
   /** Documents whose work was interrupted (queued, fetching or fetched), oldest first. */
-  pending(): { id: string; url: string; status: Status }[] {
-    return this.#db.prepare("SELECT id, url, status FROM documents WHERE status IN ('queued','fetching','fetched') ORDER BY created_at").all() as {
-      id: string;
-      url: string;
-      status: Status;
-    }[];
+  pending(): { id: string; url: string; status: Status; updatedAt: number }[] {
+    return this.#db
+      .prepare("SELECT id, url, status, updated_at AS updatedAt FROM documents WHERE status IN ('queued','fetching','fetched') ORDER BY created_at")
+      .all() as { id: string; url: string; status: Status; updatedAt: number }[];
   }
 
   /** Counts per status. */
