@@ -10,6 +10,8 @@ export type { ProcessSignalsOptions } from './process-signals.js';
 export { codebaseReportSignals, codebaseSignals, countTokens, measureCodebase } from './codebase.js';
 export type { CodebaseReport, CodebaseSignalsOptions, MeasureCodebaseOptions, TokenizerEncoding, UnitSize } from './codebase.js';
 export { factSignals, factSignalsOf } from './facts.js';
+export { gatewaySignals } from './gateway-signals.js';
+export type { GatewayStatsLike } from './gateway-signals.js';
 export { DEFAULT_RULES, defineRules, RuleSchema } from './rule.js';
 export type { Rule, RuleInput } from './rule.js';
 export { conditionOf, RuleEngine } from './rule-engine.js';
