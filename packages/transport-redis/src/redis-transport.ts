@@ -39,6 +39,7 @@ import {
 } from '@cellular/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { DeadlineQueue, type DeadlineEntry } from './internal/deadline-queue.js';
+import { QueueGroups } from './internal/queue-groups.js';
 import { EnvelopeWire } from './internal/envelope-wire.js';
 import { KeyLayout } from './internal/keys.js';
 import { PublishBatcher } from './internal/publish-batcher.js';
@@ -65,6 +66,11 @@ export interface RedisTransportOptions {
   readonly maxPayload?: number;
   /** Lifetime of a queue-group claim marker, in ms. Defaults to 30,000 ms. */
   readonly queueClaimTtlMs?: number;
+  /**
+   * How long a queue-group member stays listed without a heartbeat (sent every third of it). A
+   * member of an instance that died without closing keeps its turns this long. Defaults to 10,000 ms.
+   */
+  readonly queueMemberTtlMs?: number;
   /** Window in which a durable publish with an already stored envelope id is a duplicate. Defaults to 120,000 ms. */
   readonly duplicateWindowMs?: number;
   /** Default timeout of `publishDurable`. Defaults to 5000 ms. */
@@ -86,8 +92,8 @@ const DEFAULT_URL = 'redis://127.0.0.1:6379';
 interface Route {
   readonly key: RedisSubscriptionKey;
   readonly subs: Set<LocalSubscription<Envelope>>;
-  /** Round-robin cursor per queue group (members of this instance). */
-  readonly cursors: Map<string, number>;
+  /** Its Redis SUBSCRIBE / PSUBSCRIBE. */
+  readonly ready: Promise<unknown>;
 }
 
 /**
@@ -148,7 +154,7 @@ export class RedisTransport implements Transport {
   private readonly codec: Codec;
   private readonly logger: Logger;
   private readonly maxPayload: number;
-  private readonly claimTtl: number;
+  private readonly queues: QueueGroups;
   private readonly cmd: Redis;
   private readonly sub: Redis;
   private readonly batcher: PublishBatcher;
@@ -179,7 +185,6 @@ export class RedisTransport implements Transport {
     this.logger = options.logger ?? silentLogger;
     this.maxPayload = options.maxPayload ?? 1024 * 1024;
     this.wire = new EnvelopeWire(this.codec, this.maxPayload);
-    this.claimTtl = options.queueClaimTtlMs ?? 30_000;
     this.instanceId = newMessageId().toLowerCase();
     this.inboxSubject = `_INBOX.${this.instanceId}`;
     this.inboxChannel = this.keys.channel(this.inboxSubject);
@@ -200,12 +205,14 @@ export class RedisTransport implements Transport {
     this.cmd = new Redis(url, { ...base, connectionName: `cellular-cmd-${this.instanceId}` });
     this.sub = new Redis(url, { ...base, enableAutoPipelining: false, connectionName: `cellular-sub-${this.instanceId}` });
     this.batcher = new PublishBatcher(this.cmd, (e) => this.wrap(e));
+    this.queues = new QueueGroups(this.cmd, this.keys, this.instanceId, options.queueClaimTtlMs ?? 30_000, options.queueMemberTtlMs ?? 10_000, this.logger);
     for (const conn of [this.cmd, this.sub]) {
       conn.on('error', (e: unknown) => {
         this.logger.warn('redis connection error', { error: String(e) });
       });
       conn.on('ready', () => {
         this.updateStatus();
+        if (conn === this.cmd) this.queues.refresh();
       });
       conn.on('reconnecting', () => {
         this.updateStatus();
@@ -268,6 +275,8 @@ export class RedisTransport implements Transport {
     const closedError = new CellularError('TRANSPORT_CLOSED', 'Transport closed');
     for (const p of [...this.pending.values()]) p.finish(closedError, undefined);
     this.deadlines.clear();
+    // Leave the queue groups first (awaited, so the ZREM is sent before the connection goes).
+    await this.queues.close();
     for (const route of this.routes.values()) for (const s of route.subs) s.unsubscribe();
     this.routes.clear();
     this.channelRoutes.clear();
@@ -339,15 +348,17 @@ export class RedisTransport implements Transport {
     const routeId = key.kind[0]! + key.key;
     let route = this.routes.get(routeId);
     if (!route) {
-      const created: Route = { key, subs: new Set(), cursors: new Map() };
+      const ready = key.kind === 'channel' ? this.sub.subscribe(key.key) : this.sub.psubscribe(key.key);
+      const created: Route = { key, subs: new Set(), ready };
       route = created;
       this.routes.set(routeId, created);
       (key.kind === 'channel' ? this.channelRoutes : this.patternRoutes).set(key.key, created);
-      this.trackSubscribe(key.kind === 'channel' ? this.sub.subscribe(key.key) : this.sub.psubscribe(key.key));
+      this.trackSubscribe(ready);
     }
     const owner = route;
     const subscription: LocalSubscription<Envelope> = new LocalSubscription<Envelope>(pattern, queue, handler, this.logger, () => {
       owner.subs.delete(subscription);
+      if (queue !== undefined) this.queues.leave(subscription);
       if (owner.subs.size === 0 && this.routes.get(routeId) === owner) {
         this.routes.delete(routeId);
         (owner.key.kind === 'channel' ? this.channelRoutes : this.patternRoutes).delete(owner.key.key);
@@ -358,6 +369,8 @@ export class RedisTransport implements Transport {
       }
     });
     route.subs.add(subscription);
+    // Listed as a group member once its SUBSCRIBE is active; a publish waits for that (whenReady).
+    if (queue !== undefined) this.trackSubscribe(this.queues.join(subscription, queue, route.ready));
     return subscription;
   }
 
@@ -512,19 +525,13 @@ export class RedisTransport implements Transport {
         else groups.set(s.queue, [s]);
       }
     }
-    if (groups && envelope) for (const [group, members] of groups) this.claimAndDeliver(route, group, members, envelope);
+    if (groups && envelope) for (const [group, members] of groups) this.claimAndDeliver(group, members, envelope);
   }
 
-  private claimAndDeliver(route: Route, group: string, members: LocalSubscription<Envelope>[], envelope: Envelope): void {
-    const key = this.keys.queueClaim(group, envelope.id);
-    this.cmd.set(key, '1', 'PX', this.claimTtl, 'NX').then(
-      (won) => {
-        if (won !== 'OK') return;
-        const live = members.filter((m) => m.isActive);
-        if (live.length === 0) return;
-        const cursor = route.cursors.get(group) ?? 0;
-        route.cursors.set(group, cursor + 1);
-        void live[cursor % live.length]!.deliver(envelope);
+  private claimAndDeliver(group: string, members: LocalSubscription<Envelope>[], envelope: Envelope): void {
+    this.queues.claim(group, envelope.subject, envelope, members).then(
+      (member) => {
+        void member?.deliver(envelope);
       },
       (e: unknown) => {
         this.logger.warn('queue claim failed; message dropped (at-most-once)', { group, error: String(e) });

@@ -1,7 +1,8 @@
 import { CellularError, createEnvelope, type Envelope } from '@cellular/core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createRedisTransport, type RedisTransport } from '../src/index.js';
-import { deletePrefix, shouldSkipRedis, uniquePrefix, waitFor } from './redis-helpers.js';
+import { Redis } from 'ioredis';
+import { REDIS_URL, deletePrefix, shouldSkipRedis, uniquePrefix, waitFor } from './redis-helpers.js';
 
 const skip = await shouldSkipRedis();
 
@@ -97,6 +98,46 @@ describe.skipIf(skip)('RedisTransport pub/sub and request/reply (machine Redis)'
     const all = [...got.a1!, ...got.a2!, ...got.b1!];
     expect(all.sort()).toEqual([...ids].sort());
     expect(new Set(all).size).toBe(200);
+  });
+
+  it('queue groups: messages spread evenly over the members of several instances, each delivered once; a closed instance leaves the group', async () => {
+    const prefix = uniquePrefix('balance');
+    const members = [make(prefix), make(prefix), make(prefix)];
+    const publisher = make(prefix);
+    const got: string[][] = [[], [], []];
+    const other: string[] = [];
+    members.forEach((t, i) => t.subscribe('work.x', (e) => void got[i]!.push(e.id), { queue: 'pool' }));
+    // Same group, a pattern that never matches: it must never be chosen for work.x.
+    members[0]!.subscribe('elsewhere.*', (e) => void other.push(e.id), { queue: 'pool' });
+    await Promise.all([...members, publisher].map((t) => t.connect()));
+    const redis = new Redis(REDIS_URL);
+    const listed = (): Promise<number> => redis.zcard(`${prefix}qm:pool`);
+    for (let n = 0; (await listed()) < 4 && n < 200; n++) await new Promise((r) => setTimeout(r, 50));
+    const ids: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      const env = createEnvelope({ subject: 'work.x', payload: i });
+      ids.push(env.id);
+      void publisher.publish(env);
+    }
+    await waitFor(() => got.flat().length === 600, 20_000);
+    const split = got.map((g) => g.length);
+    console.log(`queue-group split over 3 instances: ${split.join(' / ')}`);
+    expect(new Set(got.flat()).size).toBe(600);
+    expect([...got.flat()].sort()).toEqual([...ids].sort());
+    for (const n of split) expect(n).toBeGreaterThanOrEqual(150); // rotation: 200 each when all are listed
+    expect(other).toEqual([]);
+
+    try {
+      expect(await listed()).toBe(4);
+      await members[2]!.close();
+      expect(await listed()).toBe(3);
+    } finally {
+      redis.disconnect();
+    }
+    const before = got.flat().length;
+    for (let i = 0; i < 100; i++) void publisher.publish(createEnvelope({ subject: 'work.x', payload: i }));
+    await waitFor(() => got[0]!.length + got[1]!.length === before - got[2]!.length + 100, 20_000);
+    expect(got[0]!.length + got[1]!.length + got[2]!.length).toBe(before + 100);
   });
 
   it('queue groups: members within one instance take turns', async () => {

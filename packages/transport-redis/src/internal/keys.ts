@@ -13,9 +13,19 @@ export class KeyLayout {
     return this.prefix + subject;
   }
 
-  /** Claim marker of a queue group for one message (SET NX PX). */
+  /** Claim of a queue group for one message: the owning member (SET PX, see queue-groups.ts). */
   queueClaim(group: string, messageId: string): string {
     return `${this.prefix}q:${group}:${messageId}`;
+  }
+
+  /** Sorted set of a queue group's members (`<instance>:<n> <pattern>`), scored by last heartbeat (ms). */
+  queueMembers(group: string): string {
+    return `${this.prefix}qm:${group}`;
+  }
+
+  /** Rotation counter of a queue group. */
+  queueCounter(group: string): string {
+    return `${this.prefix}qn:${group}`;
   }
 
   /** Hash of stream name -> JSON StreamConfig. */
