@@ -61,7 +61,7 @@ const app = await startApp({
 console.log(`Reading room running (${transport}; cells: ${(args.cells ?? CELL_NAMES).join(', ')})`);
 if (app.url) console.log(`  Open ${app.url}`);
 if (app.firstAdminKey) console.log(`  First admin API key (shown once, stored only as a hash): ${app.firstAdminKey}`);
-else if (app.url) console.log('  Admin key: printed at first start; issue another with `pnpm --filter @cellular/reference ops issue-key admin admin`');
+else if (app.url) console.log('  Admin key: printed at first start; issue another with `pnpm ops issue-key <name> admin`');
 if (app.sampleSite) console.log(`  Sample site to submit: ${app.sampleSite.articles[0]}`);
 
 let stopping = false;
