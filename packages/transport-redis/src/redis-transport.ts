@@ -80,6 +80,12 @@ export interface RedisTransportOptions {
   /** XREADGROUP BLOCK in ms. Defaults to 2000 ms. */
   readonly blockMs?: number;
   /**
+   * Durable consumers of a group idle this long with nothing pending (instances that died) are
+   * removed by the live ones (`XGROUP DELCONSUMER`; at least 10 x `blockMs`). A consumer stopped
+   * normally removes itself at once when nothing is pending on it. Defaults to 60,000 ms.
+   */
+  readonly deadConsumerIdleMs?: number;
+  /**
    * What `capabilities.durability` declares. Redis keeps streams across a broker restart only with
    * AOF (`appendonly yes`, `appendfsync always` for no loss); declare `process` when your Redis runs
    * without it. Defaults to `persistent`.
@@ -481,6 +487,7 @@ export class RedisTransport implements Transport {
         logger: this.logger,
         readBatch: this.options.readBatch ?? 500,
         blockMs: this.options.blockMs ?? 2000,
+        deadConsumerIdleMs: this.options.deadConsumerIdleMs ?? 60_000,
       },
       config,
       `${this.instanceId}-${++this.consumerCounter}`,

@@ -210,6 +210,43 @@ describe.skipIf(skip)('RedisTransport durable streams (machine Redis)', () => {
     expect(pending[0]).toBe(0);
   });
 
+  it('consumers do not accumulate: a closed transport leaves its group when nothing is pending; a dead one is removed after deadConsumerIdleMs', async () => {
+    const prefix = uniquePrefix('consumers');
+    const key = `${prefix}s:K`;
+    const redis = new Redis(REDIS_URL);
+    const names = async (): Promise<string[]> =>
+      ((await redis.xinfo('CONSUMERS', key, 'workers')) as unknown[][]).map((c) => String(c[c.indexOf('name') + 1]));
+    try {
+      const setup = make(prefix);
+      await setup.ensureStream({ name: 'K', subjects: ['k'] });
+      // Three "restarts": each transport consumes, acks everything and closes.
+      for (let i = 0; i < 3; i++) {
+        const t = make(prefix);
+        const got: number[] = [];
+        t.consume({ stream: 'K', durable: 'workers' }, (m) => {
+          got.push(m.envelope.payload as number);
+        });
+        await t.publishDurable(ev('k', i));
+        await waitFor(() => got.length === 1);
+        expect((await names()).length).toBe(1);
+        await t.close();
+        expect(await names()).toEqual([]);
+      }
+      // A consumer that died (never stopped): removed by a live consumer's janitor once idle long enough.
+      await setup.publishDurable(ev('k', 'for-ghost'));
+      const read = (await redis.xreadgroup('GROUP', 'workers', 'ghost', 'COUNT', 1, 'STREAMS', key, '>')) as [string, [string, string[]][]][];
+      await redis.xack(key, 'workers', read[0]![1][0]![0]);
+      expect(await names()).toContain('ghost');
+      const live = make(prefix, { blockMs: 50, deadConsumerIdleMs: 300 });
+      live.consume({ stream: 'K', durable: 'workers', ackWaitMs: 200 }, () => undefined);
+      const deadline = Date.now() + 20_000;
+      while ((await names()).includes('ghost') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await names()).not.toContain('ghost');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('filterSubject delivers only matching messages (others are acked silently)', async () => {
     const t = make(uniquePrefix('filter'));
     await t.ensureStream({ name: 'F', subjects: ['f.>'] });

@@ -42,13 +42,23 @@ export interface ConsumerRuntime {
   readonly logger: Logger;
   readonly readBatch: number;
   readonly blockMs: number;
+  /** A consumer of the group idle this long with nothing pending is removed (at least 10 x blockMs). */
+  readonly deadConsumerIdleMs: number;
 }
 
 /** A stream entry as XREADGROUP (Buffer replies) or XAUTOCLAIM (string replies) return it. */
 type Entry = [Buffer | string, (Buffer | string)[]];
 
-/** A consumer idle this long with nothing pending is considered dead and removed from its group. */
-const DEAD_CONSUMER_IDLE_MS = 60_000;
+/**
+ * Removes this consumer from its group if nothing is pending on it (atomic: the check and the
+ * DELCONSUMER, which would drop pending entries, cannot interleave with a claim). KEYS: stream.
+ * ARGV: group, consumer. Returns 1 when removed, 0 when entries are still pending.
+ */
+const DELETE_IF_IDLE = `
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then return 0 end
+redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
 
 interface BufferCommands {
   xautoclaimBuffer(...args: (string | number)[]): Promise<unknown>;
@@ -208,22 +218,22 @@ export class StreamConsumer {
   }
 
   /**
-   * Remove consumers of the group that are long gone (idle for more than `DEAD_CONSUMER_IDLE_MS` with
+   * Remove consumers of the group that are long gone (idle for more than `deadConsumerIdleMs` with
    * nothing pending), so instance restarts do not grow the group's consumer list forever. A live
    * consumer calls XREADGROUP every `blockMs`, so its idle time stays near zero.
    */
   private async removeDeadConsumers(): Promise<void> {
     const now = Date.now();
-    if (now - this.lastJanitor < DEAD_CONSUMER_IDLE_MS) return;
+    const threshold = Math.max(this.rt.deadConsumerIdleMs, this.rt.blockMs * 10);
+    if (now - this.lastJanitor < threshold) return;
     this.lastJanitor = now;
     const consumers = (await this.rt.cmd.xinfo('CONSUMERS', this.streamKey, this.config.durable)) as (string | number)[][];
-    const threshold = Math.max(DEAD_CONSUMER_IDLE_MS, this.rt.blockMs * 10);
     for (const c of consumers) {
       const info = new Map<string, string | number>();
       for (let i = 0; i + 1 < c.length; i += 2) info.set(String(c[i]), c[i + 1]!);
       const name = String(info.get('name'));
       if (name !== this.consumerName && Number(info.get('pending')) === 0 && Number(info.get('idle')) > threshold) {
-        await this.rt.cmd.xgroup('DELCONSUMER', this.streamKey, this.config.durable, name);
+        await this.rt.cmd.eval(DELETE_IF_IDLE, 1, this.streamKey, this.config.durable, name);
       }
     }
   }
@@ -474,6 +484,11 @@ export class StreamConsumer {
       await this.flushAcks();
       await Promise.all(this.ackFlights);
       await this.reclaiming;
+      // Leave the group unless entries are still pending on us (another consumer claims those after
+      // ackWait, and the janitor removes us later): restarts must not grow the consumer list.
+      if (this.rt.cmd.status === 'ready') {
+        await this.rt.cmd.eval(DELETE_IF_IDLE, 1, this.streamKey, this.config.durable, this.consumerName).catch(() => undefined);
+      }
     })();
     return this.stopped;
   }
