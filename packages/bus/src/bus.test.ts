@@ -1,4 +1,4 @@
-import { CellularError, defineContract, HEADERS } from '@cellular/core';
+import { CellularError, createEnvelope, defineContract, HEADERS } from '@cellular/core';
 import type { Envelope } from '@cellular/core';
 import { waitFor } from '@cellular/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -203,6 +203,33 @@ for (const [label, transport] of [
       await expect(bus.request(GetOrder, { id: 'a' }, { timeout: 60_000 })).rejects.toMatchObject({ code: 'NO_RESPONDERS' });
       bus.handle(GetOrder, () => new Promise(() => undefined));
       await expect(bus.request(GetOrder, { id: 'a' })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    });
+
+    it('a request carries readable reply routing; a raw responder on the reply subject is heard; late answers are dropped', async () => {
+      const { bus } = mk();
+      const seen: { replyTo: string | undefined; correlationId: string | undefined }[] = [];
+      bus.handle(GetOrder, ({ id }, ctx) => {
+        seen.push({ replyTo: ctx.envelope.replyTo, correlationId: ctx.envelope.correlationId });
+        return { id, total: 1 };
+      });
+      expect(await bus.request(GetOrder, { id: 'a' })).toEqual({ id: 'a', total: 1 });
+      expect(seen[0]?.replyTo).toMatch(/^_INBOX\./u);
+      expect(typeof seen[0]?.correlationId).toBe('string');
+      // A responder that answers through the transport by reply subject (as a remote one would).
+      const Raw = defineContract({ name: 'raw.q', subject: 'raw.q', version: 1, kind: 'query', schema: z.number(), response: z.number(), validate: 'off' });
+      bus.transport.subscribe('raw.q', (env) => {
+        const reply = createEnvelope({ subject: env.replyTo!, payload: (env.payload as number) + 1, ...(env.correlationId === undefined ? {} : { correlationId: env.correlationId }) });
+        void bus.transport.publish(reply);
+      });
+      expect(await bus.request(Raw, 41)).toBe(42);
+      // An answer after the timeout reaches nobody and breaks nothing.
+      let release: () => void = () => undefined;
+      const Slow = defineContract({ name: 'slow.q', subject: 'slow.q', version: 1, kind: 'query', schema: z.number(), response: z.number(), validate: 'off' });
+      bus.handle(Slow, (n) => new Promise<number>((r) => (release = () => r(n))));
+      await expect(bus.request(Slow, 1, { timeout: 20 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+      release();
+      await tick();
+      expect(await bus.request(Raw, 1)).toBe(2);
     });
 
     it('cancels a request with an AbortSignal', async () => {

@@ -424,11 +424,15 @@ class BusImpl implements Bus {
   }
 
   private sendReply(request: Envelope, payload: unknown, isError: boolean): void {
-    const replyTo = request.replyTo;
-    if (replyTo === undefined) return; // published, not requested: nobody waits
+    const memory = this.memory;
+    let replyTo: string | undefined;
     try {
-      if (this.memory !== undefined) {
-        this.memory.reply(replyTo, request.correlationId, payload, isError);
+      // A request routed by the memory transport is answered directly: no reply subject, no envelope.
+      if (memory !== undefined && memory.answer(request, payload, isError)) return;
+      replyTo = request.replyTo;
+      if (replyTo === undefined) return; // published, not requested: nobody waits
+      if (memory !== undefined) {
+        memory.reply(replyTo, request.correlationId, payload, isError);
         return;
       }
       const env = this.envelope(replyTo, payload, isError ? { [HEADERS.error]: '1' } : undefined, undefined);
@@ -449,18 +453,24 @@ class BusImpl implements Bus {
     try {
       assertContract(contract, 'request');
       const value = this.outgoing(contract, payload);
-      const env = this.envelope(contract.subject, value, options?.headers, contract);
       const tel = this.telemetry;
       const traced = tel !== undefined && tel.active();
+      const memory = this.memory;
+      const signal = options?.signal;
+      const timeout = options?.timeout ?? this.defaultTimeoutMs;
+      if (memory !== undefined && !traced) {
+        // Fast path: the envelope is built by the transport and routes its reply straight back.
+        const h = options?.headers;
+        const r = memory.requestParts(contract.subject, value, h === undefined ? undefined : { ...h }, contract, timeout, signal, decodeReply, contract);
+        this.counters.requests++;
+        this.counters.published++;
+        return r as Promise<ResponseOf<C>>;
+      }
+      const env = this.envelope(contract.subject, value, options?.headers, contract);
       if (traced) tel.publish(env, contract.name);
       this.counters.requests++;
       this.counters.published++;
-      const signal = options?.signal;
-      const transportOptions = {
-        timeout: options?.timeout ?? this.defaultTimeoutMs,
-        ...(signal === undefined ? {} : { signal }),
-      };
-      const memory = this.memory;
+      const transportOptions = { timeout, ...(signal === undefined ? {} : { signal }) };
       if (memory !== undefined) {
         // Fast path: the reply is decoded where it arrives; no reply envelope, no extra promise.
         return memory.requestDecoded(env, transportOptions, decodeReply, contract) as Promise<ResponseOf<C>>;

@@ -30,7 +30,7 @@ import type {
   TransportSubscribeOptions,
   TransportSubscription,
 } from '@cellular/core';
-import { BusEnvelope } from './internal/bus-envelope.js';
+import { BatchClock, BusEnvelope, type ReplyTarget } from './internal/bus-envelope.js';
 import { MemoryStreams } from './internal/memory-streams.js';
 import { SubjectTrie, type MatchResult } from './internal/subject-trie.js';
 import type { StreamJournal } from './stream-journal.js';
@@ -55,17 +55,36 @@ export interface MemoryTransportOptions {
   readonly matchCacheSize?: number;
 }
 
-/** A request waiting for its reply. */
-interface PendingRequest {
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: CellularError) => void;
-  readonly deadline: number;
-  readonly subject: string;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  /** When set, the request resolves with `decode(decodeArg, payload, isError)` instead of an envelope. */
-  readonly decode: ReplyDecoder | undefined;
-  readonly decodeArg: unknown;
+const noop = (): void => undefined;
+
+/** A request waiting for its reply; also the {@link ReplyTarget} its envelope routes the reply to. */
+class PendingRequest implements ReplyTarget {
+  resolve: (value: unknown) => void = noop;
+  reject: (error: CellularError) => void = noop;
+  signal: AbortSignal | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly id: number,
+    readonly inbox: string,
+    readonly deadline: number,
+    readonly subject: string,
+    /** When set, the request resolves with `decode(decodeArg, payload, isError)` instead of an envelope. */
+    readonly decode: ReplyDecoder | undefined,
+    readonly decodeArg: unknown,
+  ) {}
+
+  replySubject(): string {
+    return this.inbox + this.id.toString(36);
+  }
+}
+
+/** The request whose promise is being created: lets one shared executor fill in resolve/reject. */
+let capturing: PendingRequest | undefined;
+function capture(resolve: (value: unknown) => void, reject: (error: CellularError) => void): void {
+  const p = capturing!;
+  p.resolve = resolve;
+  p.reject = reject;
 }
 
 /**
@@ -203,14 +222,17 @@ export class MemoryTransport implements Transport {
 
   // Request/reply: one inbox, one timer.
   private readonly inboxPrefix: string;
-  private readonly pending = new Map<string, PendingRequest>();
+  private readonly pending = new Map<number, PendingRequest>();
   private requestSeq = 0;
+  /** Request deadlines read the clock once per microtask batch. */
+  private readonly batchClock: BatchClock;
   private timer: NodeJS.Timeout | undefined;
   private timerDeadline = Infinity;
   private drainPromise: Promise<void> | undefined;
 
   constructor(options: MemoryTransportOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    this.batchClock = new BatchClock(this.clock);
     this.logger = options.logger ?? silentLogger;
     this.onError = options.onError;
     this.trie = new SubjectTrie(options.matchCacheSize ?? 4096);
@@ -434,16 +456,58 @@ export class MemoryTransport implements Transport {
     return this.startRequest(envelope, options, decode, arg);
   }
 
+  /**
+   * The bus's request fast path (internal; not part of `Transport`): send a request built from its
+   * parts and resolve with `decode(arg, payload, isError)` of the reply. The request envelope routes
+   * its reply straight to its pending entry, so neither the reply subject nor the correlation id is
+   * built unless somebody reads them. Same errors as {@link MemoryTransport.request}.
+   * @internal
+   */
+  requestParts(
+    subject: string,
+    payload: unknown,
+    headers: Record<string, string> | undefined,
+    contract: { readonly name: string; readonly version: number } | undefined,
+    timeout: number,
+    signal: AbortSignal | undefined,
+    decode: ReplyDecoder,
+    arg: unknown,
+  ): Promise<unknown> {
+    const m = this.requestMatch(subject, timeout, signal);
+    if (m instanceof Promise) return m;
+    const p = new PendingRequest(++this.requestSeq, this.inboxPrefix, this.batchClock.now() + timeout, subject, decode, arg);
+    const req = new BusEnvelope(subject, payload, this.batchClock.now(), headers, contract);
+    req.routeReply(p, undefined);
+    return this.track(m, p, req, signal);
+  }
+
   private startRequest(
     envelope: Envelope,
     options: TransportRequestOptions,
     decode: ReplyDecoder | undefined,
     decodeArg: unknown,
   ): Promise<unknown> {
-    if (this.currentStatus !== 'connected') return Promise.reject(closedError('request'));
     const signal = options.signal;
-    if (signal?.aborted === true) return Promise.reject(cancelled(envelope.subject, signal));
-    const timeout = options.timeout;
+    const subject = envelope.subject;
+    const m = this.requestMatch(subject, options.timeout, signal);
+    if (m instanceof Promise) return m;
+    // One inbox per transport; each request gets its own reply subject under it, so the caller's
+    // correlation id (if any) travels unchanged and the pending map is keyed by request number.
+    const p = new PendingRequest(++this.requestSeq, this.inboxPrefix, this.batchClock.now() + options.timeout, subject, decode, decodeArg);
+    let req: Envelope;
+    if (envelope instanceof BusEnvelope) {
+      envelope.routeReply(p, envelope.correlationId);
+      req = envelope;
+    } else {
+      req = { ...envelope, replyTo: p.replySubject(), correlationId: envelope.correlationId ?? p.id.toString(36) };
+    }
+    return this.track(m, p, req, signal);
+  }
+
+  /** Check a request can go out; returns its subscribers, or the rejected promise to return instead. */
+  private requestMatch(subject: string, timeout: number, signal: AbortSignal | undefined): MatchResult<MemorySubscription> | Promise<never> {
+    if (this.currentStatus !== 'connected') return Promise.reject(closedError('request'));
+    if (signal?.aborted === true) return Promise.reject(cancelled(subject, signal));
     if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
       return Promise.reject(
         new CellularError('INVALID_CONFIG', `Request timeout must be a non-negative number of ms, got ${String(timeout)}`, {
@@ -451,7 +515,6 @@ export class MemoryTransport implements Transport {
         }),
       );
     }
-    const subject = envelope.subject;
     let m: MatchResult<MemorySubscription>;
     try {
       m = this.match(subject);
@@ -461,49 +524,49 @@ export class MemoryTransport implements Transport {
     if (m.empty) {
       return Promise.reject(new CellularError('NO_RESPONDERS', `No responders for "${subject}"`, { data: { subject } }));
     }
-    // One inbox per transport; each request gets its own reply subject under it, so the caller's
-    // correlation id (if any) travels unchanged and the pending map is keyed by reply subject.
-    const seq = (++this.requestSeq).toString(36);
-    const replyTo = this.inboxPrefix + seq;
-    const correlationId = envelope.correlationId ?? seq;
-    let req: Envelope;
-    if (envelope instanceof BusEnvelope) {
-      req = envelope;
-      req.replyTo = replyTo;
-      req.correlationId = correlationId;
-    } else {
-      req = { ...envelope, replyTo, correlationId };
-    }
-    const deadline = this.clock.now() + timeout;
-    return new Promise<unknown>((resolve, reject) => {
-      const p: PendingRequest = { resolve, reject, deadline, subject, signal: undefined, onAbort: undefined, decode, decodeArg };
-      if (signal !== undefined) {
-        p.signal = signal;
-        p.onAbort = () => {
-          if (this.pending.delete(replyTo)) reject(cancelled(subject, signal));
-        };
-        signal.addEventListener('abort', p.onAbort, { once: true });
-      }
-      if (this.pending.size === 0) this.timer?.ref();
-      this.pending.set(replyTo, p);
-      if (deadline < this.timerDeadline) this.armTimer(deadline);
-      this.enqueue(m, req, AS_ENVELOPE, undefined);
-    });
+    return m;
   }
 
-  /** Take the pending request waiting on `replyTo`, if any (late or duplicate replies find none). */
-  private take(replyTo: string): PendingRequest | undefined {
-    const p = this.pending.get(replyTo);
-    if (p === undefined) return undefined;
-    this.pending.delete(replyTo);
+  /** Register a pending request, arm its deadline and signal, and send it. */
+  private track(m: MatchResult<MemorySubscription>, p: PendingRequest, req: Envelope, signal: AbortSignal | undefined): Promise<unknown> {
+    capturing = p;
+    const promise = new Promise<unknown>(capture);
+    capturing = undefined;
+    if (signal !== undefined) {
+      p.signal = signal;
+      p.onAbort = () => {
+        if (this.pending.get(p.id) === p) {
+          this.take(p);
+          p.reject(cancelled(p.subject, signal));
+        }
+      };
+      signal.addEventListener('abort', p.onAbort, { once: true });
+    }
+    if (this.pending.size === 0) this.timer?.ref();
+    this.pending.set(p.id, p);
+    if (p.deadline < this.timerDeadline) this.armTimer(p.deadline);
+    this.enqueue(m, req, AS_ENVELOPE, undefined);
+    return promise;
+  }
+
+  /** Forget a pending request (answered, cancelled or timed out). */
+  private take(p: PendingRequest): void {
+    this.pending.delete(p.id);
     if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
     if (this.pending.size === 0) this.timer?.unref();
-    return p;
+  }
+
+  /** The pending request a reply subject under the inbox names, if it still waits. */
+  private pendingFor(replyTo: string): PendingRequest | undefined {
+    const suffix = replyTo.slice(this.inboxPrefix.length);
+    const p = this.pending.get(parseInt(suffix, 36));
+    return p !== undefined && p.id.toString(36) === suffix ? p : undefined;
   }
 
   private settleReply(subject: string, envelope: Envelope): void {
-    const p = this.take(subject);
-    if (p === undefined) return;
+    const p = this.pendingFor(subject);
+    if (p === undefined) return; // late or duplicate replies find none
+    this.take(p);
     if (p.decode === undefined) p.resolve(envelope);
     else {
       const isError = !(envelope instanceof BusEnvelope && !envelope.hasHeaders) && envelope.headers[HEADERS.error] === '1';
@@ -520,20 +583,46 @@ export class MemoryTransport implements Transport {
     const status = this.currentStatus;
     if (status !== 'connected' && status !== 'draining') throw closedError('publish');
     if (replyTo.startsWith(this.inboxPrefix)) {
-      const p = this.take(replyTo);
-      if (p === undefined) return;
-      if (p.decode !== undefined) {
-        decodeInto(p, payload, isError);
-        return;
-      }
-      const env = new BusEnvelope(replyTo, payload, this.clock.now(), isError ? { [HEADERS.error]: '1' } : undefined, undefined);
-      if (correlationId !== undefined) env.correlationId = correlationId;
-      p.resolve(env);
+      const p = this.pendingFor(replyTo);
+      if (p !== undefined) this.answerPending(p, replyTo, correlationId, payload, isError);
       return;
     }
     const env = new BusEnvelope(replyTo, payload, this.clock.now(), isError ? { [HEADERS.error]: '1' } : undefined, undefined);
     if (correlationId !== undefined) env.correlationId = correlationId;
     this.publish(env);
+  }
+
+  /**
+   * The bus's direct reply (internal; not part of `Transport`): when `request` is a request this
+   * transport routes, answer it without building a reply subject and return true; otherwise false.
+   * @internal
+   */
+  answer(request: Envelope, payload: unknown, isError: boolean): boolean {
+    if (!(request instanceof BusEnvelope)) return false;
+    const target = request.replyTarget;
+    if (!(target instanceof PendingRequest) || target.inbox !== this.inboxPrefix) return false;
+    const status = this.currentStatus;
+    if (status !== 'connected' && status !== 'draining') throw closedError('publish');
+    // A late or duplicate reply finds its request gone (or replaced, never: numbers are not reused).
+    if (this.pending.get(target.id) !== target) return true;
+    if (target.decode !== undefined) {
+      this.take(target);
+      decodeInto(target, payload, isError);
+    } else {
+      this.answerPending(target, undefined, request.correlationId, payload, isError);
+    }
+    return true;
+  }
+
+  private answerPending(p: PendingRequest, replyTo: string | undefined, correlationId: string | undefined, payload: unknown, isError: boolean): void {
+    this.take(p);
+    if (p.decode !== undefined) {
+      decodeInto(p, payload, isError);
+      return;
+    }
+    const env = new BusEnvelope(replyTo ?? p.replySubject(), payload, this.clock.now(), isError ? { [HEADERS.error]: '1' } : undefined, undefined);
+    if (correlationId !== undefined) env.correlationId = correlationId;
+    p.resolve(env);
   }
 
   private armTimer(deadline: number): void {

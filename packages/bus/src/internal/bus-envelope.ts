@@ -72,6 +72,32 @@ export function nextSequence(): number {
 const NO_CAPABILITIES: readonly string[] = Object.freeze([]);
 
 /**
+ * The request a reply answers, as the in-memory transport tracks it: the reply subject and the
+ * default correlation id are derived from `id` only when somebody reads them, so a request that is
+ * answered in process never builds either string.
+ */
+export interface ReplyTarget {
+  /** The request's number (unique per transport). */
+  readonly id: number;
+  /** The reply subject (`<inbox>.<id in base 36>`). */
+  replySubject(): string;
+}
+
+/** Reply routing with an explicit reply subject or correlation id (set by a caller or a foreign path). */
+class ExplicitRoute {
+  constructor(
+    public replyTo: string | undefined,
+    public correlationId: string | undefined,
+    readonly target: ReplyTarget | undefined,
+  ) {}
+}
+
+/** The route of an envelope with a reply target and nothing explicit yet (no allocation per request). */
+function explicit(r: ExplicitRoute | ReplyTarget | undefined): ExplicitRoute {
+  return r instanceof ExplicitRoute ? r : new ExplicitRoute(undefined, undefined, r);
+}
+
+/**
  * A lazily materialised {@link Envelope} that is also the {@link MessageContext} of its delivery, so
  * one message costs one object however many subscribers read it. Treat it as read-only once published.
  */
@@ -80,13 +106,13 @@ export class BusEnvelope<T = unknown> implements Envelope<T>, MessageContext {
   payload: T;
   timestamp: number;
   attempt = 1;
-  declare replyTo?: string;
-  declare correlationId?: string;
   declare contract?: { readonly name: string; readonly version: number };
-  #id: string | undefined;
-  readonly #seq: number;
+  /** The id once encoded, or the sequence number it is encoded from. */
+  #id: string | number;
   #headers: Record<string, string> | undefined;
   #capabilities: readonly string[] | undefined;
+  /** Reply routing: the pending request itself while nothing explicit was set (the common case). */
+  #reply: ExplicitRoute | ReplyTarget | undefined;
 
   constructor(
     subject: string,
@@ -98,15 +124,17 @@ export class BusEnvelope<T = unknown> implements Envelope<T>, MessageContext {
     this.subject = subject;
     this.payload = payload;
     this.timestamp = timestamp;
-    this.#seq = nextSequence();
-    this.#id = undefined;
+    this.#id = nextSequence();
     this.#headers = headers;
     this.#capabilities = undefined;
+    this.#reply = undefined;
     if (contract !== undefined) this.contract = contract;
   }
 
   get id(): string {
-    return (this.#id ??= idFor(this.timestamp, this.#seq));
+    const id = this.#id;
+    if (typeof id === 'string') return id;
+    return (this.#id = idFor(this.timestamp, id));
   }
 
   set id(value: string) {
@@ -119,6 +147,47 @@ export class BusEnvelope<T = unknown> implements Envelope<T>, MessageContext {
 
   set headers(value: Record<string, string>) {
     this.#headers = value;
+  }
+
+  /** Where the reply goes (`undefined` unless this is a request). */
+  get replyTo(): string | undefined {
+    const r = this.#reply;
+    if (r === undefined) return undefined;
+    const route = explicit(r);
+    this.#reply = route;
+    return (route.replyTo ??= route.target?.replySubject());
+  }
+
+  set replyTo(value: string | undefined) {
+    const route = explicit(this.#reply);
+    this.#reply = route;
+    route.replyTo = value;
+  }
+
+  /** Correlation id of a request and its reply (for a routed request, the request number in base 36). */
+  get correlationId(): string | undefined {
+    const r = this.#reply;
+    if (r === undefined) return undefined;
+    const route = explicit(r);
+    this.#reply = route;
+    return (route.correlationId ??= route.target?.id.toString(36));
+  }
+
+  set correlationId(value: string | undefined) {
+    const route = explicit(this.#reply);
+    this.#reply = route;
+    route.correlationId = value;
+  }
+
+  /** The in-memory request this envelope carries, when the transport routes its reply directly. */
+  get replyTarget(): ReplyTarget | undefined {
+    const r = this.#reply;
+    return r instanceof ExplicitRoute ? r.target : r;
+  }
+
+  /** Route this request's reply to `target` (reply subject and default correlation id derived lazily). */
+  routeReply(target: ReplyTarget, correlationId: string | undefined): void {
+    this.#reply = correlationId === undefined ? target : new ExplicitRoute(undefined, correlationId, target);
   }
 
   /** True when headers were set (without allocating them). */

@@ -83,7 +83,8 @@ describe('MemoryStreams', () => {
     await streams.ensureStream({ name: 'late', subjects: ['late.>'] });
     await streams.publishDurable(env('late.x', 1));
     const deliveries: DurableMessage[] = [];
-    streams.consume({ stream: 'late', durable: 'd', ackWaitMs: 30, backoffMs: [5] }, (m) => {
+    // Ack wait long enough that the second delivery cannot also expire on a loaded machine.
+    streams.consume({ stream: 'late', durable: 'd', ackWaitMs: 400, backoffMs: [5] }, (m) => {
       deliveries.push(m);
       return new Promise<void>(() => undefined);
     });
