@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 import { CellularError } from '@cellular/core';
-import { analysisCompilerOptions, cachedSourceFile } from './internal/virtual-program.js';
+import { analysisCompilerOptions, cachedSourceFile, memoized, useSharedResolution } from './internal/virtual-program.js';
 import type { ApiTree } from './internal/virtual-program.js';
 
 const isTestFile = (f: string): boolean => /\.test(-d)?\.ts$/u.test(f) || /\.bench\.ts$/u.test(f);
@@ -105,28 +105,36 @@ export function emitDeclarations(pkgDir: string, tree: ApiTree = loadSourceTree(
     declaration: true,
     emitDeclarationOnly: true,
     stripInternal: true,
+    // Declaration emit needs only the types it prints, which the emitter asks for lazily; a full type
+    // check of every file first (the default for emit) was most of the time of `api check`.
+    noCheck: true,
     rootDir: join(root, 'src'),
     outDir: join(root, '.genops-dts'),
   };
-  const host = ts.createCompilerHost(options, true);
   const abs = (rel: string): string => join(root, rel);
   const byAbs = new Map(Object.entries(tree.files).map(([rel, text]) => [abs(rel), text]));
-  const readFile = host.readFile.bind(host);
-  const getSourceFile = host.getSourceFile.bind(host);
-  host.readFile = (f) => byAbs.get(f) ?? readFile(f);
-  host.fileExists = (f) => byAbs.has(f) || ts.sys.fileExists(f);
-  host.getSourceFile = (f, lv, onError, create) => {
-    const text = byAbs.get(f);
-    return text !== undefined ? ts.createSourceFile(f, text, lv, true) : cachedSourceFile(f, lv, () => getSourceFile(f, lv, onError, create));
-  };
-  const out: Record<string, string> = {};
-  host.writeFile = (fileName, text) => {
-    out[relative(options.outDir!, fileName).split(sep).join('/')] = text;
-  };
-  const program = ts.createProgram({ rootNames: [...byAbs.keys()], options, host });
-  const result = program.emit(undefined, undefined, undefined, true);
-  if (result.emitSkipped) throw new CellularError('INTERNAL', `Declaration emit failed for ${pkgDir}`, { data: { pkgDir } });
+  const isVirtual = (f: string): boolean => byAbs.has(f);
+  const out = memoized(['emitDeclarations', root, options, tree], isVirtual, () => {
+    const host = ts.createCompilerHost(options, true);
+    useSharedResolution(host, options, isVirtual);
+    const readFile = host.readFile.bind(host);
+    const getSourceFile = host.getSourceFile.bind(host);
+    host.readFile = (f) => byAbs.get(f) ?? readFile(f);
+    host.fileExists = (f) => byAbs.has(f) || ts.sys.fileExists(f);
+    host.getSourceFile = (f, lv, onError, create) => {
+      const text = byAbs.get(f);
+      return text !== undefined ? ts.createSourceFile(f, text, lv, true) : cachedSourceFile(f, lv, () => getSourceFile(f, lv, onError, create));
+    };
+    const files: Record<string, string> = {};
+    host.writeFile = (fileName, text) => {
+      files[relative(options.outDir!, fileName).split(sep).join('/')] = text;
+    };
+    const program = ts.createProgram({ rootNames: [...byAbs.keys()], options, host });
+    const result = program.emit(undefined, undefined, undefined, true);
+    if (result.emitSkipped) throw new CellularError('INTERNAL', `Declaration emit failed for ${pkgDir}`, { data: { pkgDir } });
+    return { value: files, program };
+  });
   const entry = tree.entry.replace(/^src\//u, '').replace(/\.(ts|tsx|mts)$/u, '.d.ts');
   if (!(entry in out)) throw new CellularError('INTERNAL', `Declaration emit produced no ${entry}`, { data: { entry } });
-  return { files: out, entry };
+  return { files: { ...out }, entry };
 }

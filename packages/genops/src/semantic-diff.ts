@@ -9,7 +9,7 @@ import { collectExports, computePositions, positionOf } from './internal/api-mod
 import type { ExportEntry } from './internal/api-model.js';
 import { ApiComparer, typeParamsOf } from './internal/api-comparer.js';
 import type { ApiChange } from './internal/api-comparer.js';
-import { createVirtualProgram } from './internal/virtual-program.js';
+import { createVirtualProgram, memoized, virtualRoot } from './internal/virtual-program.js';
 import type { ApiTree } from './internal/virtual-program.js';
 import { maxBump } from './bump.js';
 import type { Bump } from './bump.js';
@@ -102,6 +102,12 @@ function probeSource(oldE: ReadonlyMap<string, ExportEntry>, newE: ReadonlyMap<s
  * ```
  */
 export function diffApi(before: ApiTree, after: ApiTree, options: DiffApiOptions): ApiDiff {
+  const skip = [...new Set(options.skipExports ?? [])].sort();
+  const root = virtualRoot(options.baseDir);
+  return memoized(['diffApi', options.baseDir, options.compilerOptions ?? null, before, after, skip], (f) => f.startsWith(root), () => computeDiff(before, after, options, new Set(skip)));
+}
+
+function computeDiff(before: ApiTree, after: ApiTree, options: DiffApiOptions, skip: ReadonlySet<string>): { value: ApiDiff; program: ts.Program } {
   const mounts = { before, after };
   let vp = createVirtualProgram(options.baseDir, mounts, {}, options.compilerOptions);
   const load = (): { oldE: Map<string, ExportEntry>; newE: Map<string, ExportEntry> } => {
@@ -129,7 +135,6 @@ export function diffApi(before: ApiTree, after: ApiTree, options: DiffApiOptions
       else if (name.startsWith('__n_')) probe.new.set(name.slice(4), t);
     }
   }
-  const skip = new Set(options.skipExports ?? []);
   const oldPos = computePositions(vp.checker, oldE, skip);
   const newPos = computePositions(vp.checker, newE, skip);
   const comparer = new ApiComparer(
@@ -143,5 +148,5 @@ export function diffApi(before: ApiTree, after: ApiTree, options: DiffApiOptions
   );
   const changes = comparer.run();
   const bump = changes.reduce<Bump>((acc, c) => maxBump(acc, c.bump), 'none');
-  return { changes, bump, exports: { before: [...oldE.keys()].sort(), after: [...newE.keys()].sort() } };
+  return { value: { changes, bump, exports: { before: [...oldE.keys()].sort(), after: [...newE.keys()].sort() } }, program: vp.program };
 }

@@ -5,6 +5,7 @@
  * so imports of dependencies (zod, workspace packages) still resolve from the package directory.
  */
 import ts from 'typescript';
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -33,6 +34,73 @@ export function cachedSourceFile(
   return sf;
 }
 
+function mtimeOf(fileName: string): number {
+  try {
+    return statSync(fileName).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+interface Memo {
+  readonly deps: readonly (readonly [string, number])[];
+  readonly value: unknown;
+}
+const memos = new Map<string, Memo>();
+const MAX_MEMOS = 32;
+
+/**
+ * A result computed by a program from in-memory inputs (hashed into `key`) and the real files that
+ * program read: reused while every one of those files keeps its mtime, so asking twice in one process
+ * (a check rerun after a changeset was added, a baseline diffed against itself) costs one program.
+ * Limit: a file created since, that an import would now resolve to instead, is not noticed.
+ */
+export function memoized<T>(parts: readonly unknown[], isVirtual: (fileName: string) => boolean, compute: () => { value: T; program: ts.Program }): T {
+  const key = createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  const hit = memos.get(key);
+  if (hit?.deps.every(([f, m]) => mtimeOf(f) === m) === true) return hit.value as T;
+  const { value, program } = compute();
+  const deps = program
+    .getSourceFiles()
+    .filter((sf) => !isVirtual(sf.fileName))
+    .map((sf) => [sf.fileName, mtimeOf(sf.fileName)] as const);
+  memos.delete(key);
+  if (memos.size >= MAX_MEMOS) memos.delete(memos.keys().next().value!);
+  memos.set(key, { deps, value });
+  return value;
+}
+
+const resolutionCaches = new Map<string, ts.ModuleResolutionCache>();
+
+/**
+ * Resolve imports of real files (dependencies, workspace sources, node_modules) through one module
+ * resolution cache per process and resolution settings, instead of walking the file system again for
+ * every program. Imports of in-memory files (`isVirtual`) are resolved uncached, since their contents
+ * differ from one program to the next.
+ */
+export function useSharedResolution(host: ts.CompilerHost, options: ts.CompilerOptions, isVirtual: (fileName: string) => boolean): void {
+  const cwd = host.getCurrentDirectory();
+  const key = JSON.stringify([cwd, options.module, options.moduleResolution, options.customConditions, options.resolvePackageJsonExports, options.resolvePackageJsonImports]);
+  let cache = resolutionCaches.get(key);
+  if (!cache) {
+    cache = ts.createModuleResolutionCache(cwd, (f) => host.getCanonicalFileName(f), options);
+    resolutionCaches.set(key, cache);
+  }
+  const shared = cache;
+  host.resolveModuleNameLiterals = (literals, containingFile, redirected, opts, containingSourceFile) =>
+    literals.map((lit) =>
+      ts.resolveModuleName(
+        lit.text,
+        containingFile,
+        opts,
+        host,
+        isVirtual(containingFile) ? undefined : shared,
+        redirected,
+        ts.getModeForUsageLocation(containingSourceFile, lit, opts),
+      ),
+    );
+}
+
 /** Source files of one side of a diff: relative posix paths to contents, and the entry file. */
 export interface ApiTree {
   /** Relative path (posix) to file contents, e.g. `src/index.ts` or `index.d.ts`. */
@@ -55,7 +123,14 @@ export function analysisCompilerOptions(): ts.CompilerOptions {
     noEmit: true,
     allowJs: false,
     types: ['node'],
+    // No lookup of @typescript/lib-* replacement packages for every lib file of every program.
+    libReplacement: false,
   };
+}
+
+/** The directory virtual files are mounted under. */
+export function virtualRoot(baseDir: string): string {
+  return join(baseDir, '.genops-virtual');
 }
 
 /** A program over virtual files mounted under a real base directory. */
@@ -77,7 +152,7 @@ export function createVirtualProgram(
   options: ts.CompilerOptions = analysisCompilerOptions(),
   oldProgram?: ts.Program,
 ): VirtualProgram {
-  const root = join(baseDir, '.genops-virtual');
+  const root = virtualRoot(baseDir);
   const files = new Map<string, string>();
   const dirs = new Set<string>();
   const roots: string[] = [];
@@ -94,6 +169,7 @@ export function createVirtualProgram(
     roots.push(join(root, rel));
   }
   const host = ts.createCompilerHost(options, true);
+  useSharedResolution(host, options, (f) => f.startsWith(root));
   const baseGetSourceFile = host.getSourceFile.bind(host);
   host.fileExists = (f) => files.has(f) || (!f.startsWith(root) && ts.sys.fileExists(f));
   host.readFile = (f) => files.get(f) ?? (f.startsWith(root) ? undefined : ts.sys.readFile(f));
