@@ -5,7 +5,7 @@
  * high-entropy secret cannot be brute-forced. A principal may hold several active keys (rotation: issue
  * the new one, move clients, revoke the old one); revocation and expiry take effect on the next request.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '@cellular/core';
 import { CellularError, systemClock } from '@cellular/core';
 import type { Principal } from './principal.js';
@@ -43,7 +43,7 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const DUMMY_HASH = Buffer.alloc(32);
 
 function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
+  return hash('sha256', text, 'buffer'); // one-shot: no Hash object per request
 }
 
 function newId(): string {
@@ -72,6 +72,8 @@ export function hashApiKey(key: string): string {
  */
 export class ApiKeyStore {
   readonly #records = new Map<string, ApiKeyRecord>();
+  /** The stored digests decoded once (per record), not on every request. */
+  readonly #digests = new WeakMap<ApiKeyRecord, Buffer>();
   readonly #clock: Clock;
 
   /** @param records previously exported records ({@link ApiKeyStore.records}); @param clock defaults to the system clock */
@@ -85,7 +87,12 @@ export class ApiKeyStore {
     if (!ID_RE.test(record.id) || !HASH_RE.test(record.hash) || typeof record.principal !== 'string' || record.principal === '') {
       throw new CellularError('VALIDATION', 'Malformed API key record', { data: { id: JSON.stringify(record.id) } });
     }
-    this.#records.set(record.id, Object.freeze({ ...record, roles: Object.freeze([...record.roles]) }));
+    this.#store(Object.freeze({ ...record, roles: Object.freeze([...record.roles]) }));
+  }
+
+  #store(record: ApiKeyRecord): void {
+    this.#digests.set(record, Buffer.from(record.hash, 'hex'));
+    this.#records.set(record.id, record);
   }
 
   /**
@@ -115,7 +122,7 @@ export class ApiKeyStore {
   revoke(id: string): boolean {
     const r = this.#records.get(id);
     if (!r) return false;
-    this.#records.set(id, Object.freeze({ ...r, revokedAt: this.#clock.now() }));
+    this.#store(Object.freeze({ ...r, revokedAt: this.#clock.now() }));
     return true;
   }
 
@@ -141,7 +148,7 @@ export class ApiKeyStore {
     const m = presented.length <= 80 ? KEY_RE.exec(presented) : null;
     const digest = sha256(m?.[2] ?? presented.slice(0, 80));
     const record = m?.[1] === undefined ? undefined : this.#records.get(m[1]);
-    const expected = record ? Buffer.from(record.hash, 'hex') : DUMMY_HASH;
+    const expected = (record && this.#digests.get(record)) ?? DUMMY_HASH;
     const same = timingSafeEqual(digest, expected);
     if (!record || !same) return undefined;
     if (record.revokedAt !== undefined) return undefined;

@@ -37,6 +37,17 @@ function covers(granted: readonly string[], cap: string): boolean {
   return false;
 }
 
+/** Policies made by {@link createRbac}: fixed at creation, so their decisions may be cached. */
+const fixedPolicies = new WeakSet<Rbac>();
+
+/** True when `rbac` came from {@link createRbac} (its answers never change, so callers may cache them). */
+export function isFixedRbac(rbac: Rbac): boolean {
+  return fixedPolicies.has(rbac);
+}
+
+/** Most distinct role lists remembered by `capabilitiesOf`; the memo starts over when full. */
+const MEMO_LIMIT = 1024;
+
 /** Build an RBAC policy. Throws INVALID_CONFIG on an invalid capability name. */
 export function createRbac(options: RbacOptions): Rbac {
   const roles = new Map<string, readonly string[]>();
@@ -44,14 +55,30 @@ export function createRbac(options: RbacOptions): Rbac {
     for (const c of caps) assertCapability(c, `rbac role "${role}"`);
     roles.set(role, Object.freeze([...caps]));
   }
-  return {
+  // The same few role lists come back on every request: resolve each once. Role names come from
+  // tokens, so the memo is bounded, and keyed by the JSON of the list: unlike a join with any
+  // separator, two different lists can never share a key.
+  const memo = new Map<string, readonly string[]>();
+  const resolve = (names: readonly string[]): readonly string[] => {
+    const out = new Set<string>();
+    for (const n of names) for (const c of roles.get(n) ?? []) out.add(c);
+    return Object.freeze([...out].sort());
+  };
+  const rbac: Rbac = {
     capabilitiesOf(names) {
-      const out = new Set<string>();
-      for (const n of names) for (const c of roles.get(n) ?? []) out.add(c);
-      return [...out].sort();
+      const key = JSON.stringify(names);
+      let caps = memo.get(key);
+      if (caps === undefined) {
+        caps = resolve(names);
+        if (memo.size >= MEMO_LIMIT) memo.clear();
+        memo.set(key, caps);
+      }
+      return caps;
     },
     allows(granted, required) {
       return required.every((c) => covers(granted, c));
     },
   };
+  fixedPolicies.add(rbac);
+  return rbac;
 }

@@ -4,7 +4,7 @@
  * up to (not including) `,"hash":…` closed with `}`. Hashing the exact bytes (not a re-serialisation)
  * means any byte change is caught, and the verifier needs no canonical JSON.
  */
-import { createHash, createHmac, createPublicKey, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { createHmac, hash as digest, createPublicKey, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 
 /** `prev` of the first entry. */
 export const GENESIS = '0'.repeat(64);
@@ -13,7 +13,7 @@ export const HASH_SUFFIX_LENGTH = 75;
 const SUFFIX_RE = /,"hash":"([0-9a-f]{64})"\}$/u;
 
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return digest('sha256', text, 'hex'); // one-shot: no Hash object per entry
 }
 
 /** Build an entry line (without the trailing newline) and its hash. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findUnknownKeys } from './unknown-keys.js';
+import fc from 'fast-check';
+import { findUnknownKeys, unknownKeyChecker } from './unknown-keys.js';
 
 describe('findUnknownKeys', () => {
   const schema = {
@@ -18,5 +19,24 @@ describe('findUnknownKeys', () => {
     expect(findUnknownKeys({ o: { x: 1, y: 2 } }, schema)).toEqual(['o.y']);
     expect(findUnknownKeys({ arr: [{ k: 'a' }, { k: 'b', evil: 1 }] }, schema)).toEqual(['arr.1.evil']);
     expect(findUnknownKeys({ u: { r: 1 } }, schema)).toEqual(['u.r']);
+  });
+
+  it('the prepared checker answers exactly like findUnknownKeys', () => {
+    const check = unknownKeyChecker(schema);
+    const open = unknownKeyChecker({ type: 'object', additionalProperties: true });
+    const key = fc.constantFrom('a', 'o', 'arr', 'rec', 'u', 'x', 'z', 'k', '__proto__');
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.string(), fc.integer(), fc.constant(null), fc.array(tie('value'), { maxLength: 3 }), tie('object')),
+      object: fc.dictionary(key, tie('value'), { maxKeys: 4 }),
+    }));
+    fc.assert(
+      fc.property(json.value, (v) => {
+        expect(check(v)).toEqual(findUnknownKeys(v, schema));
+        expect(open(v)).toEqual(findUnknownKeys(v, { type: 'object', additionalProperties: true }));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(check({ a: 'x', rec: 1 })).toEqual([]);
+    expect(check({ a: 'x', z: 1 })).toEqual(['z']);
   });
 });

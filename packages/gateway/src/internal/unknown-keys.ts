@@ -143,3 +143,24 @@ export function findUnknownKeys(value: unknown, schema: Schema, limit = 10): str
   if (root) walk(value, [root], '', 0);
   return found;
 }
+
+/**
+ * {@link findUnknownKeys} for one schema, prepared once per route. The common case — an object whose
+ * keys are all declared and whose values are all primitives — is answered with one set lookup per key;
+ * anything else (an unknown key, a nested object or array, a non-object value, a schema that allows
+ * any key at the top) takes the full walk, so the answer is always exactly `findUnknownKeys`'s.
+ */
+export function unknownKeyChecker(schema: Schema): (value: unknown) => string[] {
+  const root = resolve(schema, schema);
+  const top = root ? declared(root, schema, 0) : null;
+  if (top === null) return (value) => findUnknownKeys(value, schema);
+  return (value) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return findUnknownKeys(value, schema);
+    const record = value as Record<string, unknown>;
+    for (const k of Object.keys(record)) {
+      const v = record[k];
+      if (!top.has(k) || (typeof v === 'object' && v !== null)) return findUnknownKeys(value, schema);
+    }
+    return [];
+  };
+}
