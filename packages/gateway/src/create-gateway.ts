@@ -31,8 +31,7 @@ import { toErrorResponse } from './http-errors.js';
 import type { CorsOptions, SecurityHeaderOptions } from './internal/http-policy.js';
 import { corsPolicy, securityHeaders } from './internal/http-policy.js';
 import { isObjectSchema, jsonSchemaOf } from './internal/json-schema.js';
-import type { JsonSchema } from './internal/json-schema.js';
-import { findUnknownKeys } from './internal/unknown-keys.js';
+import { unknownKeyChecker } from './internal/unknown-keys.js';
 import type { LimitResult } from './internal/local-rate-limiter.js';
 import { LocalRateLimiter } from './internal/local-rate-limiter.js';
 import type { JwtVerifier, JwtVerifierOptions } from './jwt-verifier.js';
@@ -41,7 +40,7 @@ import type { OpenApiDocument, OpenApiOptions } from './openapi.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { Principal } from './principal.js';
 import type { Rbac, RbacOptions } from './rbac.js';
-import { createRbac } from './rbac.js';
+import { createRbac, isFixedRbac } from './rbac.js';
 
 /** A rate limit: at most `max` requests per `windowMs`. */
 export interface RateLimit {
@@ -146,11 +145,32 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-interface RequestState {
-  principal: Principal | undefined;
-  capabilities: readonly string[];
-  authMethod: string;
-  started: number;
+/** What the route guard learned about a request, kept on the request for the handler and `onResponse`. */
+class RequestState {
+  principal: Principal | undefined = undefined;
+  capabilities: readonly string[] = [];
+  /** `HEADERS.capabilities` for the bus: the capabilities comma-joined. */
+  capabilityHeader = '';
+  authMethod = 'none';
+}
+
+/** Where the state lives on a request (a decoration: no per-request WeakMap entry). */
+const STATE = Symbol('cellular.gateway.state');
+type StatefulRequest = FastifyRequest & { [STATE]: RequestState | null };
+
+/** Capabilities resolved for one role list, with the comma-joined header and per-route verdicts. */
+interface Resolved {
+  readonly capabilities: readonly string[];
+  readonly header: string;
+  /** Indexed by route number: undefined until first asked. */
+  readonly allowed: (boolean | undefined)[];
+}
+
+/** The result of authentication. */
+interface AuthResult {
+  readonly principal?: Principal;
+  readonly reason: string;
+  readonly method: string;
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -179,6 +199,19 @@ function fastifyErrorToCellular(err: FastifyError): CellularError {
   if (status === 404) return new CellularError('NOT_FOUND', 'Not found');
   if (status >= 400 && status < 500) return new CellularError('VALIDATION', 'Malformed request');
   return new CellularError('INTERNAL', 'Internal error', { cause: err });
+}
+
+/**
+ * The contract the gateway hands the bus after validating the payload itself, so that zod runs once per
+ * request: the requesting side of the bus would parse the same payload again (`'publish'` and `'both'`
+ * parse before sending). The copy drops only that requesting-side parse — `'publish'` becomes `'off'`,
+ * `'both'` becomes `'receive'` — so the responder still parses whatever its own mode says, replies are
+ * still checked where they were, and the bus is sent the gateway's parsed payload as before.
+ */
+function validatedContract(contract: RequestContract): RequestContract {
+  if (contract.validate === 'publish') return Object.freeze({ ...contract, validate: 'off' as const });
+  if (contract.validate === 'both') return Object.freeze({ ...contract, validate: 'receive' as const });
+  return contract;
 }
 
 /** `promise`, or TIMEOUT after `ms`. */
@@ -217,6 +250,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     options.auth.jwt === undefined ? undefined : 'verify' in options.auth.jwt ? options.auth.jwt : createJwtVerifier(options.auth.jwt);
   const apiKeys = options.auth.apiKeys;
   const rbac: Rbac = 'allows' in options.rbac ? options.rbac : createRbac(options.rbac);
+  // A policy from createRbac never changes, so role lists resolve once (per role-list object: API key
+  // records keep theirs) and each route's verdict for them once. A custom Rbac is asked every time.
+  const fixedRbac = isFixedRbac(rbac);
+  const resolvedByRoles = new WeakMap<readonly string[], Resolved>();
+  const resolvedByCapabilities = new WeakMap<readonly string[], Resolved>();
   const audit = options.audit;
   const limits = options.limits ?? {};
   const defaultTimeout = options.requestTimeoutMs ?? 5000;
@@ -231,7 +269,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const stats = new GatewayStats(options.stats);
   const headers = securityHeaders(options.securityHeaders);
   const cors = options.cors ? corsPolicy(options.cors) : undefined;
-  const states = new WeakMap<FastifyRequest, RequestState>();
   const streams = new Set<() => void>();
   // The payload was validated against the contract just before; the reply type is the contract's.
   const busRequest = options.bus.request.bind(options.bus) as (c: RequestContract, p: unknown, o: RequestOptions) => Promise<unknown>;
@@ -265,6 +302,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   app.removeContentTypeParser(['text/plain']);
+  app.decorateRequest(STATE, null);
 
   // Rate limits: in-process counters by default (synchronous, see LocalRateLimiter); with a Redis
   // client, @fastify/rate-limit's Redis store so every gateway instance shares the counters.
@@ -305,19 +343,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return true;
   }
 
-  /** True (and the 429 sent) when the request is over its limit. */
-  async function limited(req: FastifyRequest, reply: FastifyReply, limiter: Limiter | undefined, key: string): Promise<boolean> {
-    if (!limiter) return false;
-    const r = limiter(req, key);
-    return refuseRate(reply, r instanceof Promise ? await r : r);
-  }
-
   app.addHook('onRequest', (req, reply, done) => {
     reply.headers(headers);
     reply.header('x-request-id', req.id);
     if (cors) {
       const h = cors.headersFor(headerValue(req.headers.origin));
-      if (Object.keys(h).length > 0) reply.headers(h);
+      for (const k in h) reply.header(k, h[k]);
     }
     if (!ipLimiter) {
       done();
@@ -332,7 +363,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   app.addHook('onResponse', (req, reply, done) => {
-    const st = states.get(req);
+    const st = (req as StatefulRequest)[STATE];
     stats.request(reply.elapsedTime, reply.statusCode);
     if (st?.principal) stats.seen(st.principal.id);
     done();
@@ -360,32 +391,54 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return reply;
   });
 
-  async function authenticate(req: FastifyRequest): Promise<{ principal?: Principal; reason: string; method: string }> {
+  function apiKeyResult(key: string): AuthResult {
+    const p = apiKeys?.authenticate(key);
+    return p ? { principal: p, reason: 'ok', method: 'api-key' } : { reason: apiKeys ? 'bad-api-key' : 'api-keys-disabled', method: 'api-key' };
+  }
+
+  async function jwtResult(token: string): Promise<AuthResult> {
+    if (!jwt) return { reason: 'jwt-disabled', method: 'jwt' };
+    try {
+      return { principal: await jwt.verify(token), reason: 'ok', method: 'jwt' };
+    } catch (e) {
+      const reason = e instanceof CellularError && typeof e.data?.reason === 'string' ? e.data.reason : 'invalid-token';
+      return { reason, method: 'jwt' };
+    }
+  }
+
+  /** Who is calling. Synchronous for API keys (the common case); a promise only for a JWT. Never throws. */
+  function authenticate(req: FastifyRequest): AuthResult | Promise<AuthResult> {
     const authz = headerValue(req.headers.authorization);
     const xKey = headerValue(req.headers['x-api-key']);
     if (authz !== undefined && xKey !== undefined) return { reason: 'ambiguous-credentials', method: 'none' };
-    if (xKey !== undefined) {
-      const p = apiKeys?.authenticate(xKey);
-      return p ? { principal: p, reason: 'ok', method: 'api-key' } : { reason: apiKeys ? 'bad-api-key' : 'api-keys-disabled', method: 'api-key' };
-    }
+    if (xKey !== undefined) return apiKeyResult(xKey);
     if (authz === undefined) return { reason: 'no-credentials', method: 'none' };
     const sp = authz.indexOf(' ');
     const scheme = sp < 0 ? authz.toLowerCase() : authz.slice(0, sp).toLowerCase();
     const value = sp < 0 ? '' : authz.slice(sp + 1).trim();
-    if (scheme === 'bearer') {
-      if (!jwt) return { reason: 'jwt-disabled', method: 'jwt' };
-      try {
-        return { principal: await jwt.verify(value), reason: 'ok', method: 'jwt' };
-      } catch (e) {
-        const reason = e instanceof CellularError && typeof e.data?.reason === 'string' ? e.data.reason : 'invalid-token';
-        return { reason, method: 'jwt' };
-      }
-    }
-    if (scheme === 'apikey') {
-      const p = apiKeys?.authenticate(value);
-      return p ? { principal: p, reason: 'ok', method: 'api-key' } : { reason: apiKeys ? 'bad-api-key' : 'api-keys-disabled', method: 'api-key' };
-    }
+    if (scheme === 'bearer') return jwtResult(value);
+    if (scheme === 'apikey') return apiKeyResult(value);
     return { reason: 'unsupported-scheme', method: 'none' };
+  }
+
+  function resolvedFor(capabilities: readonly string[]): Resolved {
+    let r = fixedRbac ? resolvedByCapabilities.get(capabilities) : undefined;
+    if (r === undefined) {
+      r = { capabilities, header: capabilities.join(','), allowed: [] };
+      if (fixedRbac) resolvedByCapabilities.set(capabilities, r);
+    }
+    return r;
+  }
+
+  /** Capabilities of a role list. With a fixed policy, a frozen list (API key records) resolves once. */
+  function resolveRoles(roles: readonly string[]): Resolved {
+    const byList = fixedRbac && Object.isFrozen(roles);
+    let r = byList ? resolvedByRoles.get(roles) : undefined;
+    if (r === undefined) {
+      r = resolvedFor(rbac.capabilitiesOf(roles));
+      if (byList) resolvedByRoles.set(roles, r);
+    }
+    return r;
   }
 
   function record(req: FastifyRequest, route: GatewayRoute, st: RequestState, fields: Pick<AuditEvent, 'stage' | 'decision' | 'reason'> & { objectId?: string }): void {
@@ -404,55 +457,87 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (fields.decision === 'deny') stats.denial();
   }
 
-  /** Authenticate and check route capabilities, auditing the decision. Returns the refusal, if any. */
-  async function decide(route: GatewayRoute, required: readonly string[], req: FastifyRequest, reply: FastifyReply, st: RequestState): Promise<CellularError | undefined> {
-    if (route.public === true) {
-      record(req, route, st, { stage: 'route', decision: 'allow', reason: 'public' });
-      return undefined;
-    }
-    const a = await authenticate(req);
-    st.authMethod = a.method;
-    if (!a.principal) {
-      record(req, route, st, { stage: 'route', decision: 'deny', reason: a.reason });
-      reply.header('www-authenticate', jwt ? 'Bearer' : 'ApiKey');
-      return new CellularError('UNAUTHORIZED', 'Authentication required');
-    }
-    st.principal = a.principal;
-    st.capabilities = rbac.capabilitiesOf(a.principal.roles);
-    if (!rbac.allows(st.capabilities, required)) {
-      record(req, route, st, { stage: 'route', decision: 'deny', reason: 'missing-capability' });
-      return new CellularError('FORBIDDEN', 'Not allowed');
-    }
-    record(req, route, st, { stage: 'route', decision: 'allow', reason: 'ok' });
-    return undefined;
-  }
-
-  /** Route-level: authenticate, check capabilities, audit, per-principal limit. */
-  function guard(route: GatewayRoute) {
+  /**
+   * Route-level guard (a callback-style `onRequest` hook: no promise unless a JWT or a Redis limit needs
+   * one): authenticate, check capabilities, audit the decision, then the per-principal limit.
+   */
+  function guard(route: GatewayRoute, index: number) {
     const required = route.capabilities ?? [];
-    return async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-      const st: RequestState = { principal: undefined, capabilities: [], authMethod: 'none', started: performance.now() };
-      states.set(req, st);
+    const isPublic = route.public === true;
+    type Done = (err?: Error) => void;
+
+    /** Audit the decision and answer a refusal (503 when the audit cannot record); else the per-principal limit. */
+    function decided(req: FastifyRequest, reply: FastifyReply, st: RequestState, a: AuthResult | undefined, done: Done): void {
       let refusal: CellularError | undefined;
       try {
-        refusal = await decide(route, required, req, reply, st);
+        if (a === undefined) {
+          record(req, route, st, { stage: 'route', decision: 'allow', reason: 'public' });
+        } else if (a.principal === undefined) {
+          st.authMethod = a.method;
+          record(req, route, st, { stage: 'route', decision: 'deny', reason: a.reason });
+          reply.header('www-authenticate', jwt ? 'Bearer' : 'ApiKey');
+          refusal = new CellularError('UNAUTHORIZED', 'Authentication required');
+        } else {
+          st.authMethod = a.method;
+          st.principal = a.principal;
+          const r = resolveRoles(a.principal.roles);
+          st.capabilities = r.capabilities;
+          st.capabilityHeader = r.header;
+          const ok = r.allowed[index] ?? rbac.allows(r.capabilities, required);
+          if (fixedRbac) r.allowed[index] = ok;
+          record(req, route, st, { stage: 'route', decision: ok ? 'allow' : 'deny', reason: ok ? 'ok' : 'missing-capability' });
+          if (!ok) refusal = new CellularError('FORBIDDEN', 'Not allowed');
+        }
       } catch (e) {
         logger.error('audit append failed; refusing request', { requestId: req.id, error: (e as Error).message });
         refusal = new CellularError('TRANSPORT_ERROR', 'Service unavailable');
       }
       if (refusal) {
         sendError(reply, refusal);
-        return reply;
+        return;
       }
-      return (await limited(req, reply, principalLimiter, st.principal?.id ?? `anonymous:${req.ip}`)) ? reply : undefined;
+      if (!principalLimiter) {
+        done();
+        return;
+      }
+      const r = principalLimiter(req, st.principal?.id ?? `anonymous:${req.ip}`);
+      if (r instanceof Promise) {
+        r.then((x) => {
+          if (!refuseRate(reply, x)) done();
+        }, done);
+      } else if (!refuseRate(reply, r)) done();
+    }
+
+    return (req: FastifyRequest, reply: FastifyReply, done: Done): void => {
+      const st = new RequestState();
+      (req as StatefulRequest)[STATE] = st;
+      if (isPublic) {
+        decided(req, reply, st, undefined, done);
+        return;
+      }
+      const a = authenticate(req);
+      if (a instanceof Promise) {
+        a.then((x) => {
+          decided(req, reply, st, x, done);
+        }, done);
+      } else decided(req, reply, st, a, done);
     };
   }
 
-  function buildPayload(route: GatewayRoute, schema: JsonSchema, req: FastifyRequest): unknown {
+  /** Copy `source`'s own keys into `out`, refusing prototype keys and keys given twice. */
+  function mergeInto(out: Record<string, unknown>, source: Record<string, unknown>): void {
+    for (const k of Object.keys(source)) {
+      if (FORBIDDEN_KEYS.has(k)) throw new CellularError('VALIDATION', `Property "${k.slice(0, 50)}" is not allowed`);
+      if (Object.hasOwn(out, k)) throw new CellularError('VALIDATION', `Property "${k.slice(0, 50)}" is given twice`);
+      out[k] = source[k];
+    }
+  }
+
+  function buildPayload(route: GatewayRoute, objectSchema: boolean, req: FastifyRequest): unknown {
     const params = req.params as Record<string, string>;
     const query = req.query as Record<string, unknown>;
     const body: unknown = req.body;
-    if (!isObjectSchema(schema)) {
+    if (!objectSchema) {
       if (Object.keys(params).length > 0 || Object.keys(query).length > 0) {
         throw new CellularError('VALIDATION', 'This route takes no path or query parameters');
       }
@@ -463,20 +548,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }
     if (!BODY_METHODS.has(route.method) && body !== undefined) throw new CellularError('VALIDATION', 'This route takes no body');
     const out = Object.create(null) as Record<string, unknown>;
-    for (const source of [query, (body ?? {}) as Record<string, unknown>, params]) {
-      for (const k of Object.keys(source)) {
-        if (FORBIDDEN_KEYS.has(k)) throw new CellularError('VALIDATION', `Property "${k.slice(0, 50)}" is not allowed`);
-        if (Object.hasOwn(out, k)) throw new CellularError('VALIDATION', `Property "${k.slice(0, 50)}" is given twice`);
-        out[k] = source[k];
-      }
-    }
+    mergeInto(out, query);
+    if (body !== undefined) mergeInto(out, body as Record<string, unknown>);
+    mergeInto(out, params);
     return out;
   }
 
   function principalHeaders(st: RequestState): Record<string, string> {
     const h: Record<string, string> = {};
     if (st.principal) h[HEADERS.principal] = st.principal.id;
-    h[HEADERS.capabilities] = st.capabilities.join(',');
+    h[HEADERS.capabilities] = st.capabilityHeader;
     return h;
   }
 
@@ -520,9 +601,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   function handler(route: GatewayRoute) {
     const schema = jsonSchemaOf(route.contract.schema, 'input');
+    const objectSchema = isObjectSchema(schema);
+    const unknownKeys = unknownKeyChecker(schema);
     const status = route.status ?? (route.contract.response === undefined ? 204 : 200);
+    const timeout = route.timeoutMs ?? defaultTimeout;
+    const busContract = route.contract.kind === 'event' ? undefined : validatedContract(route.contract as RequestContract);
     return async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-      const st = states.get(req);
+      const st = (req as StatefulRequest)[STATE];
       if (!st) throw new CellularError('INTERNAL', 'request state missing');
       if (Object.keys(req.query as object).length > queryLimit) throw new CellularError('VALIDATION', `At most ${queryLimit} query parameters`);
       if (route.contract.kind === 'event') {
@@ -530,8 +615,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         openStream(route, req, reply, st);
         return reply;
       }
-      const raw = buildPayload(route, schema, req);
-      const unknown = findUnknownKeys(raw, schema);
+      const raw = buildPayload(route, objectSchema, req);
+      const unknown = unknownKeys(raw);
       if (unknown.length > 0) {
         throw new CellularError('VALIDATION', `Unknown property "${(unknown[0] ?? '').slice(0, 100)}"`, {
           data: { issues: unknown.map((p) => ({ path: p, message: 'Unknown property' })) },
@@ -542,23 +627,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (route.authorize && st.principal) {
         const objectId = route.objectId ? route.objectId(payload, params) : params.id;
         const verdict = route.authorize({ principal: st.principal, capabilities: st.capabilities, payload, params });
-        const ok = verdict instanceof Promise ? await withTimeout(verdict, route.timeoutMs ?? defaultTimeout) : verdict;
+        const ok = verdict instanceof Promise ? await withTimeout(verdict, timeout) : verdict;
         record(req, route, st, { stage: 'object', decision: ok ? 'allow' : 'deny', reason: ok ? 'ok' : 'object-denied', ...(objectId === undefined ? {} : { objectId }) });
         if (!ok) throw new CellularError('FORBIDDEN', 'Not allowed');
       }
-      const result = await busRequest(route.contract as RequestContract, payload, {
-        timeout: route.timeoutMs ?? defaultTimeout,
-        headers: principalHeaders(st),
-      });
+      if (!busContract) throw new CellularError('INTERNAL', 'event route without a stream');
+      const result = await busRequest(busContract, payload, { timeout, headers: principalHeaders(st) });
       reply.code(status);
       if (route.contract.response === undefined || status === 204) return reply.send();
       return reply.type('application/json; charset=utf-8').send(JSON.stringify(result));
     };
   }
 
-  for (const route of options.routes) {
-    app.route({ method: route.method, url: route.path, onRequest: guard(route), handler: handler(route) });
-  }
+  options.routes.forEach((route, i) => {
+    app.route({ method: route.method, url: route.path, onRequest: guard(route, i), handler: handler(route) });
+  });
 
   const openapiOpts = options.openapi;
   let doc: OpenApiDocument | undefined;

@@ -220,6 +220,44 @@ describe('authentication and authorisation', () => {
     expect(f.bus.calls).toHaveLength(0);
   });
 
+  it('caches a createRbac policy per role list and route, but asks a custom Rbac on every request', async () => {
+    let granted: readonly string[] = ['orders:read', 'orders:write'];
+    let asked = 0;
+    const f = await setup({
+      rbac: {
+        capabilitiesOf: () => {
+          asked++;
+          return granted;
+        },
+        allows: (g, required) => required.every((c) => g.includes(c)),
+      },
+    });
+    const place = () => f.gateway.server.inject({ method: 'POST', url: '/orders', headers: { 'x-api-key': f.alice }, payload: { sku: 'a', qty: 1 } });
+    expect((await place()).statusCode).toBe(201);
+    expect((await place()).statusCode).toBe(201);
+    granted = ['orders:read']; // the custom policy changed its mind: the next request must see it
+    expect((await place()).statusCode).toBe(403);
+    expect(asked).toBe(3);
+    const fixed = await makeGateway();
+    try {
+      const one = () => fixed.gateway.server.inject({ method: 'POST', url: '/orders', headers: { 'x-api-key': fixed.bob }, payload: { sku: 'a', qty: 1 } });
+      const none = () => fixed.gateway.server.inject({ method: 'POST', url: '/orders', headers: { 'x-api-key': fixed.nobody }, payload: { sku: 'a', qty: 1 } });
+      for (let i = 0; i < 3; i++) {
+        expect((await one()).statusCode).toBe(201);
+        expect((await none()).statusCode).toBe(403);
+      }
+      const jwt = await fixed.sign({ sub: 'carol', roles: ['customer'] });
+      const viaJwt = () => fixed.gateway.server.inject({ method: 'POST', url: '/orders', headers: { authorization: `Bearer ${jwt}` }, payload: { sku: 'a', qty: 1 } });
+      expect((await viaJwt()).statusCode).toBe(201);
+      expect((await viaJwt()).json()).toMatchObject({ by: 'carol', caps: 'orders:read,orders:write' });
+      expect(fixed.audit.events.map((e) => `${e.principal}:${e.decision}`)).toEqual([
+        'bob:allow', 'nobody:deny', 'bob:allow', 'nobody:deny', 'bob:allow', 'nobody:deny', 'carol:allow', 'carol:allow',
+      ]);
+    } finally {
+      await fixed.gateway.close();
+    }
+  });
+
   it('refuses unsafe configuration at start', async () => {
     const base = { bus: standardBus(), audit: new MemoryAudit(), rbac: { roles: {} }, auth: { jwt: { issuer: 'i', audience: 'a', algorithms: ['HS256'], keys: [{ key: new Uint8Array(32) }] } }, trustProxy: false };
     await expect(createGateway({ ...base, routes: [defineRoute({ method: 'GET', path: '/o/:id', contract: GetOrder })] })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createBus } from '@cellular/bus';
 import type { Bus } from '@cellular/bus';
-import { CellularError } from '@cellular/core';
+import type { ValidationMode } from '@cellular/core';
+import { CellularError, defineContract } from '@cellular/core';
 import { ApiKeyStore, createGateway, defineRoute } from '../src/index.js';
 import type { Gateway } from '../src/index.js';
 import { GetOrder, MemoryAudit, OrderPlaced, PlaceOrder } from './support.js';
@@ -62,5 +64,61 @@ describe('with the real @cellular/bus (memory transport)', () => {
     expect(text).toMatch(/event: orders\.placed\ndata: \{"orderId":"o-1","owner":"alice"\}/u);
     ac.abort();
     await reader.cancel().catch(() => undefined);
+  });
+
+  it('parses a payload once at the gateway, not again on the requesting side of the bus; the responder keeps its own check', async () => {
+    bus = createBus({ telemetry: false });
+    const parses: Record<string, number> = {};
+    const counted = (name: string, validate: ValidationMode) =>
+      defineContract({
+        name,
+        subject: name,
+        version: 1,
+        kind: 'command',
+        validate,
+        schema: z.object({ n: z.number().int().max(10) }).refine(() => {
+          parses[name] = (parses[name] ?? 0) + 1;
+          return true;
+        }),
+        response: z.object({ twice: z.number() }),
+      });
+    const Publish = counted('count.publish', 'publish');
+    const Both = counted('count.both', 'both');
+    const received: unknown[] = [];
+    for (const c of [Publish, Both]) {
+      bus.handle(c, (p) => {
+        received.push(p);
+        return { twice: p.n * 2 };
+      });
+    }
+    const keys = new ApiKeyStore();
+    const key = keys.issue('alice', { roles: ['w'] }).key;
+    const audit = new MemoryAudit();
+    const g = await createGateway({
+      bus,
+      routes: [
+        defineRoute({ method: 'POST', path: '/publish', contract: Publish, capabilities: ['c:w'] }),
+        defineRoute({ method: 'POST', path: '/both', contract: Both, capabilities: ['c:w'] }),
+      ],
+      auth: { apiKeys: keys },
+      rbac: { roles: { w: ['c:w'] } },
+      audit,
+      trustProxy: false,
+    });
+    gateway = g;
+    const post = (url: string, payload: Record<string, unknown>) => g.server.inject({ method: 'POST', url, headers: { 'x-api-key': key }, payload });
+    const a = await post('/publish', { n: 4 });
+    expect(a.statusCode).toBe(200);
+    expect(a.json()).toEqual({ twice: 8 });
+    expect(parses['count.publish']).toBe(1); // the gateway's parse; the bus trusted it
+    const b = await post('/both', { n: 3 });
+    expect(b.json()).toEqual({ twice: 6 });
+    expect(parses['count.both']).toBe(2); // the gateway's, and the responder's own
+    expect(received).toEqual([{ n: 4 }, { n: 3 }]);
+    const bad = await post('/publish', { n: 11 });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ error: { code: string } }>().error.code).toBe('VALIDATION');
+    expect(received).toHaveLength(2);
+    expect(audit.events.filter((e) => e.decision === 'allow')).toHaveLength(3);
   });
 });
