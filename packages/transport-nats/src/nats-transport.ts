@@ -65,6 +65,13 @@ export interface NatsTransportOptions {
   readonly storage?: 'file' | 'memory';
   /** JetStream duplicate-detection window for streams this transport creates. Defaults to 120,000 ms. */
   readonly duplicateWindowMs?: number;
+  /**
+   * Durable consumers this transport creates are deleted by the server after this long with no
+   * client pulling from them (JetStream `inactive_threshold`), so consumers of apps that went away
+   * do not accumulate. Unset (the default), a durable consumer stays until deleted: it is the
+   * group's position in the stream, kept across restarts. Use it for generated durable names.
+   */
+  readonly consumerInactiveMs?: number;
   /** Logger for events no caller can receive (handler errors, reconnects). Defaults to silent. */
   readonly logger?: Logger;
   /** Extra nats.js connection options (auth, TLS, ...), applied last. */
@@ -681,7 +688,8 @@ class NatsTransportImpl implements NatsTransport {
 
   consume(config: ConsumerConfig, handler: DurableHandler): TransportSubscription {
     this.#live('consume');
-    const resolved = resolveConsumer(config);
+    const inactiveMs = this.#opts.consumerInactiveMs;
+    const resolved = inactiveMs === undefined ? resolveConsumer(config) : { ...resolveConsumer(config), inactiveMs };
     const js = this.#js;
     if (js === undefined) throw new CellularError('TRANSPORT_ERROR', 'Cannot consume: not connected', {});
     const consumer = new DurableConsumer(

@@ -164,4 +164,29 @@ describe.skipIf(!natsBroker.available)(`nats transport specifics (${natsBroker.r
     await sub.closed;
     expect(t.status).toBe('connected');
   });
+
+  it('consumers do not accumulate: with consumerInactiveMs the server deletes a closed transport\'s durable; without it the durable stays', async () => {
+    await open();
+    const name = stream();
+    const base = uniqueSubject('nt.idle');
+    await t.ensureStream({ name, subjects: [`${base}.>`] });
+    const jsm = await jetstreamManager(raw);
+    const exists = (durable: string): Promise<boolean> => jsm.consumers.info(name, durable).then(() => true, () => false);
+    const short = createNatsTransport({ servers: NATS_URL, consumerInactiveMs: 1000 });
+    await short.connect();
+    const got: unknown[] = [];
+    short.consume({ stream: name, durable: 'temporary' }, (m) => {
+      got.push(m.envelope.payload);
+    });
+    t.consume({ stream: name, durable: 'kept' }, () => undefined);
+    await t.publishDurable(createEnvelope({ subject: `${base}.a`, payload: 1 }));
+    await waitFor(() => got.length === 1, { timeout: 15_000 });
+    expect((await jsm.consumers.info(name, 'temporary')).config.inactive_threshold).toBe(1_000_000_000);
+    await short.close();
+    await t.close();
+    await waitFor(async () => !(await exists('temporary')), { timeout: 30_000, interval: 200 });
+    expect(await exists('temporary')).toBe(false);
+    expect(await exists('kept')).toBe(true);
+    await open(); // afterEach closes it
+  });
 });

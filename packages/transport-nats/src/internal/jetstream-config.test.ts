@@ -51,4 +51,12 @@ describe('consumer config mapping', () => {
     expect(consumerDiff(desired as JsConsumerConfig, desired)).toEqual([]);
     expect(consumerDiff({ ...desired, ack_wait: 1 } as JsConsumerConfig, desired)).toEqual(['ack_wait']);
   });
+
+  it('inactiveMs becomes inactive_threshold (nanoseconds) and a change of it is an update', () => {
+    const plain = toJsConsumerConfig(resolveConsumer({ stream: 'S', durable: 'd' }));
+    expect(plain.inactive_threshold).toBeUndefined();
+    const idle = toJsConsumerConfig({ ...resolveConsumer({ stream: 'S', durable: 'd' }), inactiveMs: 1500 });
+    expect(idle.inactive_threshold).toBe(1_500_000_000);
+    expect(consumerDiff(plain as JsConsumerConfig, idle)).toEqual(['inactive_threshold']);
+  });
 });

@@ -82,6 +82,8 @@ export interface ResolvedConsumer {
   readonly ackWaitMs: number;
   readonly deadLetterSubject: string;
   readonly maxAckPending: number;
+  /** JetStream `inactive_threshold` (the server deletes the consumer after this long unused), if set. */
+  readonly inactiveMs?: number | undefined;
 }
 
 /** Apply defaults and check a consumer config. @throws CellularError INVALID_CONFIG / INVALID_SUBJECT */
@@ -129,6 +131,7 @@ export function toJsConsumerConfig(c: ResolvedConsumer): Partial<JsConsumerConfi
     max_ack_pending: c.maxAckPending,
   };
   if (c.filterSubject !== undefined) cfg.filter_subject = c.filterSubject;
+  if (c.inactiveMs !== undefined) cfg.inactive_threshold = nanos(c.inactiveMs);
   return cfg;
 }
 
@@ -139,5 +142,6 @@ export function consumerDiff(existing: JsConsumerConfig, desired: Partial<JsCons
   if (existing.ack_wait !== desired.ack_wait) diff.push('ack_wait');
   if (existing.max_ack_pending !== desired.max_ack_pending) diff.push('max_ack_pending');
   if ((existing.filter_subject ?? '') !== (desired.filter_subject ?? '')) diff.push('filter_subject');
+  if ((existing.inactive_threshold ?? 0) !== (desired.inactive_threshold ?? 0)) diff.push('inactive_threshold');
   return diff;
 }
