@@ -17,8 +17,8 @@ import type { CompatibilityMode, ContractSnapshot } from './contract-compat.js';
 import { buildDiffReport } from './diff-report.js';
 import type { DiffReport } from './diff-report.js';
 import { emitDeclarations, loadSourceTree, readPackageJson } from './package-tree.js';
-import { bumpCovers } from './bump.js';
-import type { Bump } from './bump.js';
+import { bumpCovers, requiredBump } from './bump.js';
+import type { Bump, VersionConvention } from './bump.js';
 import { declaredBump, findChangesetDir, readChangesets } from './changeset.js';
 
 /** Where baselines live inside a package. */
@@ -137,8 +137,8 @@ export interface ApiCheckOptions extends ApiBaselineOptions {
   /** Contract compatibility mode. Defaults to `'BACKWARD'`. */
   readonly mode?: CompatibilityMode;
   /**
-   * For 0.x versions, follow the cargo convention: a breaking change needs a minor bump and an
-   * addition a patch. Set true to require full semver bumps even before 1.0. Defaults to false.
+   * Require plain semver bumps below 1.0 too. Defaults to false: for 0.x versions a breaking change
+   * needs a minor bump and an addition a patch (see {@link requiredBump}).
    */
   readonly strictZero?: boolean;
 }
@@ -150,6 +150,8 @@ export interface ApiCheckResult {
   readonly report: DiffReport;
   /** The bump the changesets must declare (after the 0.x convention, see `strictZero`). */
   readonly required: Bump;
+  /** How `required` was derived from `report.bump`: plain semver, or shifted one level below 1.0. */
+  readonly convention: VersionConvention;
   readonly declared: Bump;
   readonly ok: boolean;
   /** Why the check failed (empty when ok). */
@@ -157,8 +159,6 @@ export interface ApiCheckResult {
   /** Non-fatal notes (contracts that could not be loaded). */
   readonly warnings: readonly string[];
 }
-
-const ZERO_DOWNGRADE: Readonly<Record<Bump, Bump>> = { major: 'minor', minor: 'patch', patch: 'patch', none: 'none' };
 
 /** Diff `pkgDir` against its committed baseline and check the pending changesets cover it. */
 export async function checkApi(pkgDir: string, options: ApiCheckOptions = {}): Promise<ApiCheckResult> {
@@ -174,14 +174,13 @@ export async function checkApi(pkgDir: string, options: ApiCheckOptions = {}): P
   const dir = options.changesetDir ?? findChangesetDir(pkgDir);
   const declared = dir === undefined ? 'none' : declaredBump(readChangesets(dir), name);
   const problems: string[] = [...report.violations];
-  const zero = (pkg.version ?? '0.0.0').startsWith('0.') && options.strictZero !== true;
-  const required: Bump = zero ? ZERO_DOWNGRADE[report.bump] : report.bump;
+  const { bump: required, convention } = requiredBump(report.bump, pkg.version ?? '0.0.0', { strictZero: options.strictZero === true });
   if (!bumpCovers(declared, required)) {
     problems.push(
-      `${name}: the API diff requires a ${required} bump${zero && required !== report.bump ? ` (${report.bump} under semver, ${required} for a 0.x version)` : ''} but pending changesets declare ${declared === 'none' ? 'nothing' : declared}`,
+      `${name}: the API diff requires a ${required} bump${required !== report.bump ? ` (${report.bump} under semver, ${required} for a 0.x version)` : ''} but pending changesets declare ${declared === 'none' ? 'nothing' : declared}`,
     );
   }
-  return { package: name, pkgDir, report, required, declared, ok: problems.length === 0, problems, warnings: error === undefined ? [] : [error] };
+  return { package: name, pkgDir, report, required, convention, declared, ok: problems.length === 0, problems, warnings: error === undefined ? [] : [error] };
 }
 
 /** Published packages (not private) under `<root>/packages` that have a baseline or not. */

@@ -17,6 +17,7 @@ import { loadGitTree, loadSourceTree, readPackageJson } from './package-tree.js'
 import { findChangesetDir, writeChangeset } from './changeset.js';
 import type { CompatibilityMode } from './contract-compat.js';
 import { cliCommands } from './internal/cli-commands.js';
+import { loadConfig } from './genops-config.js';
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -53,7 +54,7 @@ const DEFAULT_OUT = (io: CliIo) => ({
 });
 
 function printCheck(r: ApiCheckResult, out: (s: string) => void): void {
-  out(formatDiffMarkdown(`${r.package}: ${r.ok ? 'ok' : 'FAILED'} (required ${r.required}, declared ${r.declared})`, r.report));
+  out(formatDiffMarkdown(`${r.package}: ${r.ok ? 'ok' : 'FAILED'} (required ${r.required}${r.convention === 'zero-shifted' ? ' under the 0.x convention' : ''}, declared ${r.declared})`, r.report));
   for (const p of r.problems) out(`- **problem**: ${p}`);
   for (const w of r.warnings) out(`- warning: ${w}`);
   out('');
@@ -97,12 +98,13 @@ async function apiCommand(args: string[], io: CliIo): Promise<number> {
     err(`--mode must be BACKWARD, FORWARD, FULL or NONE`);
     return 2;
   }
+  const strictZero = values['strict-zero'] || loadConfig(root).strictZero;
   const results: ApiCheckResult[] = [];
   let failed = false;
   for (const t of targets) {
     let r: ApiCheckResult;
     try {
-      r = await checkApi(t, { mode, strictZero: values['strict-zero'] });
+      r = await checkApi(t, { mode, strictZero });
     } catch (e) {
       if (CellularError.is(e, 'NOT_FOUND')) {
         err(`${t}: ${e.message}`);

@@ -35,6 +35,11 @@ export const GenopsConfigSchema = z.object({
   packages: z
     .record(z.string(), z.object({ spec: z.string().optional(), provider: z.string().optional(), model: z.string().optional() }))
     .default({}),
+  /**
+   * `genops api check` below 1.0: false (default) shifts bumps one level (a breaking change needs a
+   * minor changeset, an addition a patch); true requires plain semver bumps. `--strict-zero` forces true.
+   */
+  strictZero: z.boolean().default(false),
   budgets: z
     .object({
       /** Hard cap per run in USD. Defaults to 5. */

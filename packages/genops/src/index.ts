@@ -5,8 +5,8 @@
  * gated regeneration in a git worktree. The `genops` CLI (bin/genops.mjs) wraps all of it.
  * @packageDocumentation
  */
-export { bumpCovers, isBump, maxBump } from './bump.js';
-export type { Bump } from './bump.js';
+export { bumpCovers, isBump, maxBump, requiredBump } from './bump.js';
+export type { Bump, VersionConvention } from './bump.js';
 
 export { diffApi } from './semantic-diff.js';
 export type { ApiChange, ApiDiff, ApiTree, ChangeBump, DiffApiOptions, Position } from './semantic-diff.js';

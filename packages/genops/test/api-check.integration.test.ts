@@ -86,7 +86,25 @@ describe('0.x versions', () => {
     const r = await checkApi(pkgDir, { changesetDir: changesets });
     expect(r.report.bump).toBe('major');
     expect(r).toMatchObject({ required: 'minor', ok: true });
+    expect(r.convention).toBe('zero-shifted');
     const strict = await checkApi(pkgDir, { changesetDir: changesets, strictZero: true });
-    expect(strict).toMatchObject({ required: 'major', ok: false });
+    expect(strict).toMatchObject({ required: 'major', convention: 'semver', ok: false });
+  });
+
+  it('the CLI takes strictZero from genops.config.json or --strict-zero', { timeout: 120_000 }, async () => {
+    const a = io();
+    expect(await main(['api', 'check', 'pkg'], a.io)).toBe(0);
+    expect(a.out.join('')).toContain('required minor under the 0.x convention, declared minor');
+    const b = io();
+    expect(await main(['api', 'check', 'pkg', '--strict-zero'], b.io)).toBe(1);
+    expect(b.out.join('')).toContain('requires a major bump but pending changesets declare minor');
+    writeFileSync(join(work, 'genops.config.json'), JSON.stringify({ strictZero: true }));
+    try {
+      const c = io();
+      expect(await main(['api', 'check', 'pkg'], c.io)).toBe(1);
+      expect(c.out.join('')).toContain('requires a major bump but pending changesets declare minor');
+    } finally {
+      rmSync(join(work, 'genops.config.json'));
+    }
   });
 });
