@@ -151,32 +151,31 @@ export class BusEnvelope<T = unknown> implements Envelope<T>, MessageContext {
 
   /** Where the reply goes (`undefined` unless this is a request). */
   get replyTo(): string | undefined {
-    const r = this.#reply;
-    if (r === undefined) return undefined;
-    const route = explicit(r);
-    this.#reply = route;
+    if (this.#reply === undefined) return undefined;
+    const route = this.#explicit();
     return (route.replyTo ??= route.target?.replySubject());
   }
 
   set replyTo(value: string | undefined) {
+    this.#explicit().replyTo = value;
+  }
+
+  /** The reply route, made explicit (strings settable) from here on. */
+  #explicit(): ExplicitRoute {
     const route = explicit(this.#reply);
     this.#reply = route;
-    route.replyTo = value;
+    return route;
   }
 
   /** Correlation id of a request and its reply (for a routed request, the request number in base 36). */
   get correlationId(): string | undefined {
-    const r = this.#reply;
-    if (r === undefined) return undefined;
-    const route = explicit(r);
-    this.#reply = route;
+    if (this.#reply === undefined) return undefined;
+    const route = this.#explicit();
     return (route.correlationId ??= route.target?.id.toString(36));
   }
 
   set correlationId(value: string | undefined) {
-    const route = explicit(this.#reply);
-    this.#reply = route;
-    route.correlationId = value;
+    this.#explicit().correlationId = value;
   }
 
   /** The in-memory request this envelope carries, when the transport routes its reply directly. */
