@@ -19,6 +19,7 @@ let got = 0;
 let done!: () => void;
 const finished = new Promise<void>((r) => (done = r));
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 if (process.env.RAW === '1') {
   const nc = await connect({ servers: url });
   nc.subscribe(subject, {
@@ -47,4 +48,7 @@ if (process.env.RAW === '1') {
   await finished;
   await t.close();
 }
-console.log(`${process.env.RAW === '1' ? 'raw' : 'cellular'}: ${N} in ${(performance.now() - t0).toFixed(0)} ms`);
+const cpu = process.cpuUsage(cpu0);
+console.log(
+  `${process.env.RAW === '1' ? 'raw' : 'cellular'}: ${N} in ${(performance.now() - t0).toFixed(0)} ms, CPU ${(((cpu.user + cpu.system) * 1000) / N).toFixed(0)} ns/msg`,
+);

@@ -321,7 +321,7 @@ export function decodeCoreMessage(msg: Msg, subject: string, codec: Codec, reply
   }
   let payload: unknown;
   if (bodyStart < text.length) {
-    if (text.includes('\uFFFD')) payload = codec.decode(msg.data);
+    if (text.indexOf('\uFFFD', bodyStart) !== -1) payload = codec.decode(msg.data);
     else {
       try {
         payload = JSON.parse(bodyStart === 0 ? text : text.slice(bodyStart));

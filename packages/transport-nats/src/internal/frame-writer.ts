@@ -14,6 +14,14 @@ import { CellularError } from '@cellular/core';
 const SLAB_SIZE = 256 * 1024;
 const CRLF = '\r\n';
 
+type Utf8Write = (this: Buffer, text: string, offset: number) => number;
+/** Node's native write (no argument normalisation per call), else the public `write`. */
+const utf8Write: Utf8Write =
+  (Buffer.prototype as unknown as { utf8Write?: Utf8Write }).utf8Write ??
+  function (this: Buffer, text: string, offset: number): number {
+    return this.write(text, offset, 'utf8');
+  };
+
 /** A slab writer for `HPUB` frames. */
 export class FrameWriter {
   #slab: Buffer = Buffer.allocUnsafeSlow(SLAB_SIZE);
@@ -44,14 +52,15 @@ export class FrameWriter {
     }
     const start = off;
     if (typeof body === 'string') {
-      off += slab.write(line + headers + body + CRLF, off, 'utf8');
+      off += utf8Write.call(slab, line + headers + body + CRLF, off);
     } else {
-      off += slab.write(line + headers, off, 'utf8');
+      off += utf8Write.call(slab, line + headers, off);
       slab.set(body, off);
       off += blen;
-      off += slab.write(CRLF, off, 'latin1');
+      off += utf8Write.call(slab, CRLF, off);
     }
     this.#off = off;
-    return slab.subarray(start, off);
+    // A plain view: cheaper to make than a Buffer subarray, and all the client needs.
+    return new Uint8Array(slab.buffer, slab.byteOffset + start, off - start);
   }
 }
