@@ -9,7 +9,8 @@
  * a round contains several evaluations. Loss = 1 - on / off, as the median of the per-round ratios
  * (each round measures every case once, side by side). Two measures: ops per wall-clock second, and
  * ops per CPU second of this process — the monitor's cost is CPU work, and CPU time does not count the
- * time other processes on a shared machine take from us, so it is the steadier number there.
+ * time other processes on a shared machine take from us, so it is the steadier number there. The last
+ * column is the share of each round's wall time spent inside the monitor's evaluations.
  *
  * `pnpm --filter @cellular/triggers bench` (BENCH_ROUNDS, BENCH_EVENTS, BENCH_REQUESTS to change sizes).
  */
@@ -138,6 +139,8 @@ interface Sample {
   /** Operations per CPU second of this process (all threads): what the monitor's own work costs. */
   readonly cpuOps: number;
   readonly evaluations: number;
+  /** Share of the round's wall time spent inside the monitor's evaluations. */
+  readonly inMonitor: number;
 }
 
 async function measure(bus: Bus, run: Workload, n: number, mode: Mode): Promise<Sample> {
@@ -147,9 +150,14 @@ async function measure(bus: Bus, run: Workload, n: number, mode: Mode): Promise<
   }
   const m = startMonitor(bus, MODES[mode]);
   let evaluations = 0;
+  let monitorMs = 0;
   if (m) {
     const evaluate = m.monitor.evaluate.bind(m.monitor);
-    m.monitor.evaluate = () => (evaluations++, evaluate());
+    m.monitor.evaluate = () => {
+      evaluations++;
+      const t = performance.now();
+      return evaluate().finally(() => (monitorMs += performance.now() - t));
+    };
   }
   const cpu0 = process.cpuUsage();
   const start = performance.now();
@@ -157,7 +165,7 @@ async function measure(bus: Bus, run: Workload, n: number, mode: Mode): Promise<
   const ms = performance.now() - start;
   const cpu = process.cpuUsage(cpu0);
   m?.stop();
-  return { ops: (n / ms) * 1000, cpuOps: n / ((cpu.user + cpu.system) / 1e6), evaluations };
+  return { ops: (n / ms) * 1000, cpuOps: n / ((cpu.user + cpu.system) / 1e6), evaluations, inMonitor: monitorMs / ms };
 }
 
 const pct = (x: number): string => `${x >= 0 ? '' : '−'}${Math.abs(x).toFixed(1)}%`;
@@ -183,8 +191,9 @@ for (const [name, w] of Object.entries(workloads(bus))) {
     const s = samples[mode]!;
     const loss = (key: 'ops' | 'cpuOps'): string => (mode === 'off' ? '—' : pct((1 - median(s.map((v, i) => v[key] / off[i]![key]))) * 100));
     const evals = s.reduce((a, v) => a + v.evaluations, 0) / s.length;
+    const inMonitor = `${(median(s.map((v) => v.inMonitor)) * 100).toFixed(2)}%`;
     lines.push(
-      `| ${name} | ${mode} | ${num(median(s.map((v) => v.ops)))} | ${loss('ops')} | ${num(median(s.map((v) => v.cpuOps)))} | ${loss('cpuOps')} | ${evals.toFixed(1)} |`,
+      `| ${name} | ${mode} | ${num(median(s.map((v) => v.ops)))} | ${loss('ops')} | ${num(median(s.map((v) => v.cpuOps)))} | ${loss('cpuOps')} | ${evals.toFixed(1)} | ${inMonitor} |`,
     );
   }
 }
@@ -207,8 +216,8 @@ console.log(`### Trigger monitor overhead on the bus (${String(ROUNDS)} alternat
 console.log(
   `Node ${process.version}, ${String(cpus().length)} cores (${cpus()[0]?.model ?? 'unknown'}), load average (1/5/15 min) ${loadBefore} before, ${load()} after\n`,
 );
-console.log('| workload | monitor | ops/s (wall) | loss (wall) | ops per CPU-s | loss (CPU) | evaluations per round |');
-console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+console.log('| workload | monitor | ops/s (wall) | loss (wall) | ops per CPU-s | loss (CPU) | evaluations per round | time in evaluations |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const l of lines) console.log(l);
 console.log(
   `\nOne evaluation (default rules, process + bus sources): median ${evalUs.toFixed(1)} µs = ${((evalUs / 5_000_000) * 100).toFixed(4)}% of a core at the 5 s interval, ${((evalUs / 100_000) * 100).toFixed(3)}% at 100 ms.`,
