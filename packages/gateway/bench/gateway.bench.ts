@@ -4,12 +4,12 @@
  * checkpoints) and per-IP and per-principal rate limiting on, against a bare Fastify route with the
  * same JSON schema (ajv) in the same process and run. autocannon runs as a child process so the load
  * generator does not share the servers' event loop (it does share the machine's cores).
- * Target: gateway >= 0.6x the bare route's requests/s, p99 within 2x. Medians of 3 alternating runs.
+ * Target: gateway >= 0.6x the bare route's requests/s, p99 within 2x. Medians of 5 alternating runs.
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
@@ -21,7 +21,7 @@ import { ApiKeyStore, AuditLog, createGateway, defineRoute } from '../src/index.
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
 const PlaceOrder = defineContract({
   name: 'orders.place',
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
   });
   const gwUrl = `${await gateway.listen()}/orders`;
 
+  const loadBefore = loadavg()[0] ?? 0;
   // Warm up both (JIT), then alternate so drift on a shared machine hits both alike.
   await load(bareUrl, {});
   await load(gwUrl, { 'x-api-key': key });
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
   const g = { rps: median(gwRuns.map((r) => r.rps)), p50: median(gwRuns.map((r) => r.p50)), p99: median(gwRuns.map((r) => r.p99)) };
   const non2xx = gwRuns.reduce((n, r) => n + r.non2xx, 0) + bareRuns.reduce((n, r) => n + r.non2xx, 0);
   const lines = [
-    `Node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), autocannon ${CONNECTIONS} connections x ${DURATION} s, medians of ${RUNS} runs; load generator on the same machine`,
+    `Node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), autocannon ${CONNECTIONS} connections x ${DURATION} s, medians of ${RUNS} runs; load generator on the same machine; 1-min load average ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after`,
     '',
     '| target | req/s | p50 ms | p99 ms |',
     '|---|---:|---:|---:|',
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
     `| ratio gateway / bare | **${(g.rps / b.rps).toFixed(2)}x** (target >= 0.6x) | | **${(g.p99 / Math.max(b.p99, 1)).toFixed(2)}x** (target <= 2x) |`,
     '',
     `runs (req/s): bare ${bareRuns.map((r) => r.rps.toFixed(0)).join(', ')}; gateway ${gwRuns.map((r) => r.rps.toFixed(0)).join(', ')}; non-2xx responses: ${non2xx}`,
+    `runs (p99 ms): bare ${bareRuns.map((r) => r.p99).join(', ')}; gateway ${gwRuns.map((r) => r.p99).join(', ')}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   await gateway.close();

@@ -5,6 +5,10 @@
  * (Ed25519 or HMAC) into a separate checkpoint file, so cutting entries off the end is detected too.
  * Appends are synchronous and ordered; if the disk fails the log turns unavailable and `append` throws,
  * which makes the gateway fail closed (503) instead of serving unaudited requests.
+ *
+ * Loss bound: `close()` writes everything appended before it finishes; an abrupt stop loses only the
+ * entries appended since the last finished batch (about `flushIntervalMs` plus one write + fsync, at
+ * most `maxPending`). A batch is reported (`onCheckpoint`) only once it is fsync'd.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
@@ -115,7 +119,8 @@ export class AuditLog implements AuditSink {
   readonly #now: () => number;
   #seq: number;
   #head: string;
-  #pending: { line: string; seq: number; hash: string }[] = [];
+  /** Lines appended but not yet written; the last one is always the chain head (`#seq`, `#head`). */
+  #pending: string[] = [];
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #failed: unknown;
@@ -165,7 +170,7 @@ export class AuditLog implements AuditSink {
     const { line, hash } = formatEntry(seq, this.#now(), this.#head, dataJson);
     this.#seq = seq;
     this.#head = hash;
-    this.#pending.push({ line, seq, hash });
+    this.#pending.push(line);
     if (this.#pending.length >= (this.#opts.maxBatch ?? 512)) {
       // One flush per full batch, not one per append while the disk is busy.
       if (!this.#batchQueued) {
@@ -187,9 +192,10 @@ export class AuditLog implements AuditSink {
       if (this.#pending.length === 0 || this.#failed !== undefined) return;
       const batch = this.#pending;
       this.#pending = [];
-      const head = batch[batch.length - 1] ?? { seq: this.#seq, hash: this.#head };
+      // Appends are synchronous, so the head now is the head of exactly this batch.
+      const head = { seq: this.#seq, hash: this.#head };
       try {
-        await this.#fh.write(`${batch.map((b) => b.line).join('\n')}\n`);
+        await this.#fh.write(`${batch.join('\n')}\n`);
         await this.#fh.sync();
         if (this.#cpFh && this.#opts.checkpointKey !== undefined) {
           const cp = signCheckpoint(this.#opts.checkpointKey, head.seq, head.hash, this.#now());
