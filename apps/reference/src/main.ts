@@ -4,10 +4,13 @@
  *   CELLULAR_TRANSPORT=nats pnpm start -- --cells fetcher,summarizer
  * Environment: PORT (8080), HOST (127.0.0.1), CELLULAR_DATA_DIR (./data), CELLULAR_TRANSPORT
  * (memory|nats|redis), NATS_URL, REDIS_URL, CELLULAR_SAMPLE_SITE=0 to not start the sample site.
+ * Summaries through a model: CELLULAR_SUMMARY_PROVIDER (openai|anthropic|replay), CELLULAR_SUMMARY_MODEL
+ * and the rest listed in src/cells/summarizer/genops-summary.ts; otherwise the offline extractive summary.
  */
 import { join } from 'node:path';
 import type { Logger } from '@cellular/core';
 import { CELL_NAMES, startApp, type AppConfig } from './app.js';
+import { genopsSummaryFromEnv } from './cells/summarizer/summarizer-cell.js';
 
 function parseArgs(argv: readonly string[]): { cells?: string[]; port?: number } {
   const out: { cells?: string[]; port?: number } = {};
@@ -46,8 +49,18 @@ for (const c of args.cells ?? []) {
   }
 }
 
+const dataDir = process.env.CELLULAR_DATA_DIR ?? join(process.cwd(), 'data');
+let summary: ReturnType<typeof genopsSummaryFromEnv>;
+try {
+  summary = genopsSummaryFromEnv(process.env, dataDir);
+} catch (e) {
+  console.error(`Summary model: ${(e as Error).message}`);
+  process.exit(2);
+}
+
 const app = await startApp({
-  dataDir: process.env.CELLULAR_DATA_DIR ?? join(process.cwd(), 'data'),
+  dataDir,
+  ...(summary ? { summaryModel: summary.summaryModel, summaryModelName: summary.summaryModelName } : {}),
   transport,
   ...(process.env.NATS_URL ? { natsUrl: process.env.NATS_URL } : {}),
   ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
@@ -59,6 +72,7 @@ const app = await startApp({
 });
 
 console.log(`Reading room running (${transport}; cells: ${(args.cells ?? CELL_NAMES).join(', ')})`);
+console.log(`  Summaries: ${summary ? `${summary.summaryModelName} via genops (ledger ${summary.ledgerFile}), extractive on failure` : 'offline extractive'}`);
 if (app.url) console.log(`  Open ${app.url}`);
 if (app.firstAdminKey) console.log(`  First admin API key (shown once, stored only as a hash): ${app.firstAdminKey}`);
 else if (app.url) console.log('  Admin key: printed at first start; issue another with `pnpm ops issue-key <name> admin`');
