@@ -106,7 +106,8 @@ export const FetchJob = defineContract({
   version: 1,
   kind: 'event',
   description: 'A link waiting to be fetched',
-  schema: z.object({ id: z.string(), url: z.string() }),
+  // attempt: 1 for a new link; retries re-stream the job with the next number.
+  schema: z.object({ id: z.string(), url: z.string(), attempt: z.number().int().min(1).optional() }),
 });
 
 /** Fetch a page and extract its readable text (answered by the sandboxed fetcher). */
