@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -50,6 +50,24 @@ async function recordings(): Promise<string> {
   return dir;
 }
 
+/** A loopback OpenAI-compatible server answering with `statuses` in order (then 500), recording requests. */
+async function openaiServer(statuses: number[]): Promise<{ baseUrl: string; bodies: unknown[] }> {
+  const bodies: unknown[] = [];
+  const server = createServer((req, res) => {
+    let data = '';
+    req.on('data', (c: Buffer) => (data += c.toString()));
+    req.on('end', () => {
+      bodies.push({ path: req.url, auth: req.headers.authorization, body: JSON.parse(data) as unknown });
+      const status = statuses.shift() ?? 500;
+      const payload = status === 200 ? { model: MODEL, choices: [{ message: { role: 'assistant', content: ANSWER } }], usage: { prompt_tokens: 90, completion_tokens: 21 } } : { error: { message: 'boom', type: 'server_error' } };
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  return { baseUrl: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/v1`, bodies };
+}
+
 describe('summaries through genops providers', () => {
   it('is off without configuration, and refuses a bad one at start', () => {
     expect(genopsSummaryFromEnv({}, root)).toBeUndefined();
@@ -79,22 +97,21 @@ describe('summaries through genops providers', () => {
     expect(result.method).toBe('extractive:fallback:NOT_FOUND');
   });
 
+  it('takes provider, model, base URL and sampling from a genops.lock entry, and refuses a contradicting env', async () => {
+    const server = await openaiServer([200]);
+    const lock = join(root, 'genops.lock');
+    const entry = { provider: 'openai', model: MODEL, baseUrl: server.baseUrl, sampling: { temperature: 0.2, seed: 3, maxTokens: 120 }, tokenizer: { name: 'gpt-tokenizer', encoding: 'o200k_base', version: '3.4.0' }, promptTemplate: { id: 'summary/v1', hash: 'sha256:0' }, spec: { path: 'none', hash: 'sha256:0' }, sources: { hash: 'sha256:0', files: 0 } };
+    writeFileSync(lock, JSON.stringify({ lockfileVersion: 1, packages: { '@cellular/reference/summarizer': entry } }));
+    const { result } = await summarise({ CELLULAR_SUMMARY_LOCK: lock, CELLULAR_SUMMARY_API_KEY: 'sk-room' });
+    expect(result.method).toBe(`model:openai:${MODEL}`);
+    expect(server.bodies[0]).toMatchObject({ body: { model: MODEL, temperature: 0.2, seed: 3, max_tokens: 120 } });
+    expect(() => genopsSummaryFromEnv({ CELLULAR_SUMMARY_LOCK: lock, CELLULAR_SUMMARY_MODEL: 'other-2025-01-01' }, root)).toThrow(/contradicts/u);
+    expect(() => genopsSummaryFromEnv({ CELLULAR_SUMMARY_LOCK: lock, CELLULAR_SUMMARY_LOCK_ENTRY: 'nope' }, root)).toThrow(/no entry nope/u);
+  });
+
   it('calls an OpenAI-compatible server over HTTP, and falls back on its 5xx', async () => {
-    const statuses = [200, 500, 500, 500];
-    const bodies: unknown[] = [];
-    const server = createServer((req, res) => {
-      let data = '';
-      req.on('data', (c: Buffer) => (data += c.toString()));
-      req.on('end', () => {
-        bodies.push({ path: req.url, auth: req.headers.authorization, body: JSON.parse(data) as unknown });
-        const status = statuses.shift() ?? 500;
-        const payload = status === 200 ? { model: MODEL, choices: [{ message: { role: 'assistant', content: ANSWER } }], usage: { prompt_tokens: 90, completion_tokens: 21 } } : { error: { message: 'boom', type: 'server_error' } };
-        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-    const env = { CELLULAR_SUMMARY_PROVIDER: 'openai', CELLULAR_SUMMARY_MODEL: MODEL, CELLULAR_SUMMARY_API_KEY: 'sk-room', CELLULAR_SUMMARY_BASE_URL: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/v1` };
+    const { baseUrl, bodies } = await openaiServer([200, 500, 500, 500]);
+    const env = { CELLULAR_SUMMARY_PROVIDER: 'openai', CELLULAR_SUMMARY_MODEL: MODEL, CELLULAR_SUMMARY_API_KEY: 'sk-room', CELLULAR_SUMMARY_BASE_URL: baseUrl };
     const ok = await summarise(env);
     expect(ok.result).toEqual({ summary: ANSWER, method: `model:openai:${MODEL}` });
     expect(ok.ledger[0]).toMatchObject({ provider: 'openai', inputTokens: 90, outputTokens: 21 });

@@ -16,6 +16,7 @@
  * | `CELLULAR_SUMMARY_BUDGET_USD` | cap per process (default 1) and `…_TOTAL_USD` over the ledger (default 20) |
  * | `CELLULAR_SUMMARY_BUDGET_TOKENS` | token cap per process (default 500000) |
  * | `CELLULAR_SUMMARY_TIMEOUT_MS` | per attempt (default 60000) |
+ * | `CELLULAR_SUMMARY_LOCK` | a `genops.lock` whose entry `CELLULAR_SUMMARY_LOCK_ENTRY` (default `@cellular/reference/summarizer`) pins provider, model, base URL and sampling |
  */
 import { join } from 'node:path';
 import { CellularError } from '@cellular/core';
@@ -26,6 +27,7 @@ import {
   createOpenAIProvider,
   createRecordingProvider,
   createReplayProvider,
+  readLock,
   withBudget,
 } from '@cellular/genops';
 import type { CompletionRequest, Provider } from '@cellular/genops';
@@ -49,15 +51,43 @@ export interface GenopsSummary {
 }
 
 /** Build the summary request for a page (deterministic: same page, same request, same recording). */
-export function summaryRequest(model: string, input: { title: string; text: string }): CompletionRequest {
+export function summaryRequest(model: string, input: { title: string; text: string }, sampling: SummarySampling = DEFAULT_SAMPLING): CompletionRequest {
   return {
     model,
     messages: [
       { role: 'system', content: SUMMARY_SYSTEM_PROMPT },
       { role: 'user', content: `Title: ${input.title}\n\n${input.text.slice(0, SUMMARY_MAX_INPUT_CHARS)}` },
     ],
-    temperature: 0,
-    maxTokens: 300,
+    temperature: sampling.temperature,
+    ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
+    maxTokens: sampling.maxTokens,
+  };
+}
+
+/** Sampling of summary requests: temperature 0, 300 output tokens unless a lock entry pins others. */
+export interface SummarySampling {
+  readonly temperature: number;
+  readonly seed?: number;
+  readonly maxTokens: number;
+}
+const DEFAULT_SAMPLING: SummarySampling = { temperature: 0, maxTokens: 300 };
+
+/** The environment with provider, model and base URL taken from the pinned lock entry, and its sampling. */
+function fromLock(env: Readonly<Record<string, string | undefined>>): { env: Readonly<Record<string, string | undefined>>; sampling: SummarySampling } {
+  const file = env.CELLULAR_SUMMARY_LOCK;
+  if (file === undefined || file === '') return { env, sampling: DEFAULT_SAMPLING };
+  const name = env.CELLULAR_SUMMARY_LOCK_ENTRY ?? '@cellular/reference/summarizer';
+  const entry = readLock(file).packages[name];
+  if (!entry) throw new CellularError('INVALID_CONFIG', `${file} has no entry ${name}`, { data: { file, name } });
+  for (const [key, pinned] of [['CELLULAR_SUMMARY_PROVIDER', entry.provider], ['CELLULAR_SUMMARY_MODEL', entry.model]] as const) {
+    const given = env[key];
+    if (given !== undefined && given !== '' && given !== pinned) {
+      throw new CellularError('INVALID_CONFIG', `${key}=${given} contradicts ${file} (${name} pins ${pinned})`, { data: { file, name, key } });
+    }
+  }
+  return {
+    env: { ...env, CELLULAR_SUMMARY_PROVIDER: entry.provider, CELLULAR_SUMMARY_MODEL: entry.model, ...(entry.baseUrl ? { CELLULAR_SUMMARY_BASE_URL: entry.baseUrl } : {}) },
+    sampling: { temperature: entry.sampling.temperature, maxTokens: entry.sampling.maxTokens, ...(entry.sampling.seed !== undefined ? { seed: entry.sampling.seed } : {}) },
   };
 }
 
@@ -74,7 +104,8 @@ const num = (env: Readonly<Record<string, string | undefined>>, name: string, fa
  * Throws INVALID_CONFIG for a bad configuration (unknown provider, moving model alias, missing key
  * for a hosted API), so a misconfigured app fails at start instead of silently never using the model.
  */
-export function genopsSummaryFromEnv(env: Readonly<Record<string, string | undefined>>, dataDir: string): GenopsSummary | undefined {
+export function genopsSummaryFromEnv(rawEnv: Readonly<Record<string, string | undefined>>, dataDir: string): GenopsSummary | undefined {
+  const { env, sampling } = fromLock(rawEnv);
   const kind = env.CELLULAR_SUMMARY_PROVIDER;
   if (kind === undefined || kind === '') return undefined;
   const model = env.CELLULAR_SUMMARY_MODEL ?? '';
@@ -117,6 +148,6 @@ export function genopsSummaryFromEnv(env: Readonly<Record<string, string | undef
     guard,
     ledgerFile,
     summaryModelName: `${kind}:${model}`,
-    summaryModel: async (input) => (await governed.complete(summaryRequest(model, input))).text,
+    summaryModel: async (input) => (await governed.complete(summaryRequest(model, input, sampling))).text,
   };
 }
