@@ -22,15 +22,13 @@ import type { KeyLayout } from './keys.js';
 import type { LocalSubscription } from './local-subscription.js';
 
 /**
- * KEYS: claim, members, counter. ARGV: subject, claimTtlMs, memberTtlMs, fallback member. Returns the
- * owning member.
+ * KEYS: claim, members, counter. ARGV: subject, claimTtlMs, oldest live heartbeat (ms, the caller's
+ * clock minus memberTtlMs), fallback member. Returns the owning member. Stale members are skipped here
+ * and deleted by the heartbeats, so a claim only reads the member set.
  */
 export const CLAIM_SCRIPT = `
 local owner = redis.call('GET', KEYS[1])
 if owner then return owner end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - tonumber(ARGV[3])))
 local subj = {}
 for tok in string.gmatch(ARGV[1], '[^.]+') do subj[#subj + 1] = tok end
 local function matches(p)
@@ -43,7 +41,7 @@ local function matches(p)
   return i == #subj
 end
 local cands = {}
-for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[3], '+inf')) do
   local sp = string.find(m, ' ', 1, true)
   if sp and matches(string.sub(m, sp + 1)) then cands[#cands + 1] = m end
 end
@@ -51,8 +49,9 @@ if #cands == 0 then
   owner = ARGV[4]
 else
   table.sort(cands)
-  owner = cands[(redis.call('INCR', KEYS[3]) % #cands) + 1]
-  redis.call('PEXPIRE', KEYS[3], 86400000)
+  local n = redis.call('INCR', KEYS[3])
+  if n == 1 then redis.call('PEXPIRE', KEYS[3], 86400000) end
+  owner = cands[(n % #cands) + 1]
 end
 redis.call('SET', KEYS[1], owner, 'PX', ARGV[2])
 return owner
@@ -66,7 +65,7 @@ interface Member {
 }
 
 type ClaimRedis = Redis & {
-  cellularQueueClaim(claim: string, members: string, counter: string, subject: string, ttl: number, memberTtl: number, fallback: string): Promise<string>;
+  cellularQueueClaim(claim: string, members: string, counter: string, subject: string, ttl: number, oldest: number, fallback: string): Promise<string>;
 };
 
 /** The queue-group members of one transport instance and their claims. */
@@ -139,7 +138,7 @@ export class QueueGroups {
       this.#keys.queueCounter(group),
       subject,
       this.#claimTtl,
-      this.#memberTtl,
+      Date.now() - this.#memberTtl,
       fallback,
     );
     if (!owner.startsWith(`${this.#instanceId}:`)) return undefined;
@@ -169,7 +168,14 @@ export class QueueGroups {
       .then(([s, us]) => {
         const now = Number(s) * 1000 + Math.floor(Number(us) / 1000);
         const pipe = this.#redis.pipeline();
-        for (const m of members) if (this.#members.get(m.sub) === m) pipe.zadd(this.#keys.queueMembers(m.group), now, m.id);
+        const groups = new Set<string>();
+        for (const m of members) {
+          if (this.#members.get(m.sub) !== m) continue;
+          pipe.zadd(this.#keys.queueMembers(m.group), now, m.id);
+          groups.add(m.group);
+        }
+        // Members without a heartbeat for memberTtlMs (their instance died) leave the set here.
+        for (const g of groups) pipe.zremrangebyscore(this.#keys.queueMembers(g), '-inf', `(${now - this.#memberTtl}`);
         return pipe.exec();
       })
       .then(() => undefined)
