@@ -51,8 +51,9 @@ export interface NatsTransportOptions {
   /** Payload codec. Defaults to core's `jsonCodec`. */
   readonly codec?: Codec;
   /**
-   * Most publishes (core, requests and durable) accepted while disconnected; they are buffered by the
-   * client and sent on reconnect. Past the bound a publish throws BACKPRESSURE. Defaults to 10,000.
+   * Most publishes (core and durable) accepted while disconnected; they are buffered by the transport
+   * and sent on reconnect. Past the bound a publish throws BACKPRESSURE. Defaults to 10,000. Requests
+   * are never buffered: while disconnected they are refused at once with TRANSPORT_ERROR.
    */
   readonly maxPendingPublishes?: number;
   /** Reconnect attempts before giving up and closing; `-1` retries forever. Defaults to -1. */
@@ -78,7 +79,15 @@ export interface NatsTransportOptions {
   readonly connectionOptions?: Partial<NodeConnectionOptions>;
 }
 
-/** The NATS transport: core's {@link Transport} plus the live NATS connection for advanced use. */
+/**
+ * The NATS transport: core's {@link Transport} plus the live NATS connection for advanced use.
+ *
+ * When the connection is lost (the client's `disconnect`), requests and durable publishes waiting for
+ * their reply or ack reject at once with TRANSPORT_ERROR (`data: { subject, status: 'reconnecting' }`)
+ * instead of at their timeouts: the reply is lost with the connection. A request made while
+ * disconnected is refused at once with the same code; durable publishes are buffered (see
+ * `maxPendingPublishes`) and wait for the reconnect within their timeout.
+ */
 export interface NatsTransport extends Transport {
   /** The underlying connection, once connected. */
   readonly connection: NatsConnection | undefined;
@@ -271,6 +280,15 @@ class NatsTransportImpl implements NatsTransport {
         case 'disconnect':
           this.#logger.warn('nats: disconnected', { server: s.server });
           this.#setStatus('reconnecting');
+          // Replies and JetStream acks still owed to us are lost with the connection: fail the waiting
+          // callers now rather than at their timeouts. (Their messages may have been handled or stored;
+          // a durable publish retried with the same envelope id is stored once.)
+          this.#mux.rejectAll(
+            (what, subject) =>
+              new CellularError('TRANSPORT_ERROR', `${what} failed: the NATS connection was lost before its reply arrived`, {
+                data: { subject, status: 'reconnecting' },
+              }),
+          );
           break;
         case 'reconnect':
           this.#logger.info('nats: reconnected', { server: s.server });
@@ -551,6 +569,13 @@ class NatsTransportImpl implements NatsTransport {
   async request(envelope: Envelope, options: TransportRequestOptions): Promise<Envelope> {
     const nc = this.#live('request');
     this.#checkSubject(envelope.subject);
+    if (this.#disconnected(nc)) {
+      // Not buffered: its reply could only come after a reconnect of unknown length, and waiting
+      // requests fail at the disconnect anyway. Refused now, so the caller can retry or fall back.
+      throw new CellularError('TRANSPORT_ERROR', `Request to "${envelope.subject}" refused: the NATS connection is lost (reconnecting)`, {
+        data: { subject: envelope.subject, status: 'reconnecting' },
+      });
+    }
     const pending = this.#mux.register(options.timeout, envelope.subject, 'Request', options.signal);
     try {
       this.#send(nc, envelope, false, pending.replySubject);

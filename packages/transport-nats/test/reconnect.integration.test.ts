@@ -68,8 +68,12 @@ describe.skipIf(!natsServerAvailable)(`reconnect on a spawned nats-server${natsS
     }
     expect(CellularError.is(error, 'BACKPRESSURE')).toBe(true);
     expect((error as CellularError).data).toMatchObject({ limit: 5, pending: 5, status: 'reconnecting' });
-    // Requests count against the same bound and fail the same way.
-    await expect(t.request(createEnvelope({ subject: 'buf.rpc', payload: 0 }), { timeout: 500 })).rejects.toMatchObject({ code: 'BACKPRESSURE' });
+    // Requests are not buffered: refused at once with TRANSPORT_ERROR, whatever the buffer holds
+    // (buffered and sent after the reconnect, it would end NO_RESPONDERS or TIMEOUT instead).
+    await expect(t.request(createEnvelope({ subject: 'buf.rpc', payload: 0 }), { timeout: 30_000 })).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      data: { subject: 'buf.rpc', status: 'reconnecting' },
+    });
 
     await server.restart();
     await waitFor(() => t.status === 'connected', { timeout: 10_000 });
@@ -79,6 +83,36 @@ describe.skipIf(!natsServerAvailable)(`reconnect on a spawned nats-server${natsS
     t.publish(createEnvelope({ subject: 'buf.x', payload: 6 }));
     await waitFor(() => got.length === 6, { timeout: 5000 });
   });
+
+  it('a request waiting for its reply fails TRANSPORT_ERROR when the connection is lost, not at its timeout; one made while disconnected is refused', async () => {
+    const t = await open();
+    let received = 0;
+    t.subscribe('lost.rpc', () => {
+      received++; // never answers
+    });
+    await t.connection!.flush();
+    const outcome = t.request(createEnvelope({ subject: 'lost.rpc', payload: 'ping' }), { timeout: 30_000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await waitFor(() => received === 1, { timeout: 10_000 });
+
+    await server.kill();
+    // Proof by code: its timeout would give TIMEOUT (after 30 s, within this test's 45 s); the disconnect gives TRANSPORT_ERROR.
+    const error = await outcome;
+    expect(error).toBeInstanceOf(CellularError);
+    expect(error).toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringMatching(/"lost\.rpc".*connection was lost/) as unknown,
+      data: { subject: 'lost.rpc', status: 'reconnecting' },
+    });
+
+    await waitFor(() => t.status === 'reconnecting', { timeout: 5000 });
+    await expect(t.request(createEnvelope({ subject: 'lost.rpc', payload: 'again' }), { timeout: 30_000 })).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringMatching(/"lost\.rpc" refused: the NATS connection is lost/) as unknown,
+    });
+  }, 45_000);
 
   it('a durable consumer keeps consuming after a server restart (JetStream state on disk)', async () => {
     const t = await open();

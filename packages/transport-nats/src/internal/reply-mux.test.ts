@@ -91,4 +91,15 @@ describe('ReplyMux', () => {
     await expect(a.promise).rejects.toMatchObject({ code: 'BACKPRESSURE' });
     await expect(b.promise).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
   });
+
+  it('rejectAll with a factory builds each error from the request, and the timer no longer fires', async () => {
+    const mux = new ReplyMux('_INBOX.t');
+    const a = mux.register(1000, 'svc.a', 'Request');
+    const b = mux.register(1000, 'st.b', 'Durable publish');
+    mux.rejectAll((what, subject) => new CellularError('TRANSPORT_ERROR', `${what} lost`, { data: { subject } }));
+    vi.advanceTimersByTime(2000);
+    await expect(a.promise).rejects.toMatchObject({ code: 'TRANSPORT_ERROR', message: 'Request to "svc.a" lost', data: { subject: 'svc.a' } });
+    await expect(b.promise).rejects.toMatchObject({ code: 'TRANSPORT_ERROR', message: 'Durable publish to "st.b" lost', data: { subject: 'st.b' } });
+    expect(mux.size).toBe(0);
+  });
 });

@@ -105,12 +105,16 @@ export class ReplyMux {
     };
   }
 
-  /** Reject every pending request with `err` and stop the timer (close). */
-  rejectAll(err: CellularError): void {
+  /**
+   * Reject every pending request and stop the timer (close, or the connection lost: the replies are
+   * gone with it). `err` is one error for all, or built per request from its description (e.g.
+   * `Request to "svc.x"`) and subject.
+   */
+  rejectAll(err: CellularError | ((what: string, subject: string) => CellularError)): void {
     for (const p of this.#pending.values()) {
       p.done = true;
       this.#cleanupSignal(p);
-      p.reject(err);
+      p.reject(typeof err === 'function' ? err(p.what, p.subject) : err);
     }
     this.#pending.clear();
     this.#deadlines.clear();
