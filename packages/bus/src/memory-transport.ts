@@ -57,16 +57,29 @@ export interface MemoryTransportOptions {
 
 const noop = (): void => undefined;
 
-/** A request waiting for its reply; also the {@link ReplyTarget} its envelope routes the reply to. */
+/**
+ * A request waiting for its reply; also the {@link ReplyTarget} its envelope routes the reply to.
+ * Pending requests form an intrusive list (no Map insert and delete per request: with requests
+ * constantly coming and going, hash-table rehashing was a tenth of a request's cost); only a request
+ * whose reply subject was actually built is also indexed by number, for replies that arrive by subject.
+ */
 class PendingRequest implements ReplyTarget {
   resolve: (value: unknown) => void = noop;
   reject: (error: CellularError) => void = noop;
   signal: AbortSignal | undefined = undefined;
   onAbort: (() => void) | undefined = undefined;
+  prev: PendingRequest | undefined = undefined;
+  next: PendingRequest | undefined = undefined;
+  /** Still waiting (not answered, timed out, cancelled or closed). */
+  live = true;
+  /** Its reply subject was built, so it is indexed by number. */
+  addressed = false;
 
   constructor(
     readonly id: number,
     readonly inbox: string,
+    /** Indexes the request by number once its reply subject exists. */
+    private readonly onAddressed: (p: PendingRequest) => void,
     readonly deadline: number,
     readonly subject: string,
     /** When set, the request resolves with `decode(decodeArg, payload, isError)` instead of an envelope. */
@@ -75,6 +88,10 @@ class PendingRequest implements ReplyTarget {
   ) {}
 
   replySubject(): string {
+    if (!this.addressed && this.live) {
+      this.addressed = true;
+      this.onAddressed(this);
+    }
     return this.inbox + this.id.toString(36);
   }
 }
@@ -222,7 +239,15 @@ export class MemoryTransport implements Transport {
 
   // Request/reply: one inbox, one timer.
   private readonly inboxPrefix: string;
-  private readonly pending = new Map<number, PendingRequest>();
+  /** Waiting requests, oldest first (an intrusive list), and how many. */
+  private pendingHead: PendingRequest | undefined;
+  private pendingTail: PendingRequest | undefined;
+  private pendingCount = 0;
+  /** Waiting requests whose reply subject was built, by number (replies that arrive by subject). */
+  private readonly addressed = new Map<number, PendingRequest>();
+  private readonly onAddressed = (p: PendingRequest): void => {
+    this.addressed.set(p.id, p);
+  };
   private requestSeq = 0;
   /** Request deadlines read the clock once per microtask batch. */
   private readonly batchClock: BatchClock;
@@ -271,7 +296,7 @@ export class MemoryTransport implements Transport {
 
   /** Number of requests waiting for a reply. */
   get pendingRequests(): number {
-    return this.pending.size;
+    return this.pendingCount;
   }
 
   /** Messages accepted but not yet handed to subscribers. */
@@ -475,7 +500,7 @@ export class MemoryTransport implements Transport {
   ): Promise<unknown> {
     const m = this.requestMatch(subject, timeout, signal);
     if (m instanceof Promise) return m;
-    const p = new PendingRequest(++this.requestSeq, this.inboxPrefix, this.batchClock.now() + timeout, subject, decode, arg);
+    const p = new PendingRequest(++this.requestSeq, this.inboxPrefix, this.onAddressed, this.batchClock.now() + timeout, subject, decode, arg);
     const req = new BusEnvelope(subject, payload, this.batchClock.now(), headers, contract);
     req.routeReply(p, undefined);
     return this.track(m, p, req, signal);
@@ -493,7 +518,7 @@ export class MemoryTransport implements Transport {
     if (m instanceof Promise) return m;
     // One inbox per transport; each request gets its own reply subject under it, so the caller's
     // correlation id (if any) travels unchanged and the pending map is keyed by request number.
-    const p = new PendingRequest(++this.requestSeq, this.inboxPrefix, this.batchClock.now() + options.timeout, subject, decode, decodeArg);
+    const p = new PendingRequest(++this.requestSeq, this.inboxPrefix, this.onAddressed, this.batchClock.now() + options.timeout, subject, decode, decodeArg);
     let req: Envelope;
     if (envelope instanceof BusEnvelope) {
       envelope.routeReply(p, envelope.correlationId);
@@ -535,15 +560,20 @@ export class MemoryTransport implements Transport {
     if (signal !== undefined) {
       p.signal = signal;
       p.onAbort = () => {
-        if (this.pending.get(p.id) === p) {
+        if (p.live) {
           this.take(p);
           p.reject(cancelled(p.subject, signal));
         }
       };
       signal.addEventListener('abort', p.onAbort, { once: true });
     }
-    if (this.pending.size === 0) this.timer?.ref();
-    this.pending.set(p.id, p);
+    if (this.pendingCount === 0) this.timer?.ref();
+    const tail = this.pendingTail;
+    p.prev = tail;
+    if (tail === undefined) this.pendingHead = p;
+    else tail.next = p;
+    this.pendingTail = p;
+    this.pendingCount++;
     if (p.deadline < this.timerDeadline) this.armTimer(p.deadline);
     this.enqueue(m, req, AS_ENVELOPE, undefined);
     return promise;
@@ -551,16 +581,25 @@ export class MemoryTransport implements Transport {
 
   /** Forget a pending request (answered, cancelled or timed out). */
   private take(p: PendingRequest): void {
-    this.pending.delete(p.id);
+    if (!p.live) return;
+    p.live = false;
+    const { prev, next } = p;
+    if (prev === undefined) this.pendingHead = next;
+    else prev.next = next;
+    if (next === undefined) this.pendingTail = prev;
+    else next.prev = prev;
+    p.prev = p.next = undefined;
+    this.pendingCount--;
+    if (p.addressed) this.addressed.delete(p.id);
     if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
-    if (this.pending.size === 0) this.timer?.unref();
+    if (this.pendingCount === 0) this.timer?.unref();
   }
 
   /** The pending request a reply subject under the inbox names, if it still waits. */
   private pendingFor(replyTo: string): PendingRequest | undefined {
     const suffix = replyTo.slice(this.inboxPrefix.length);
-    const p = this.pending.get(parseInt(suffix, 36));
-    return p !== undefined && p.id.toString(36) === suffix ? p : undefined;
+    const p = this.addressed.get(parseInt(suffix, 36));
+    return p !== undefined && p.live && p.id.toString(36) === suffix ? p : undefined;
   }
 
   private settleReply(subject: string, envelope: Envelope): void {
@@ -604,7 +643,7 @@ export class MemoryTransport implements Transport {
     const status = this.currentStatus;
     if (status !== 'connected' && status !== 'draining') throw closedError('publish');
     // A late or duplicate reply finds its request gone (or replaced, never: numbers are not reused).
-    if (this.pending.get(target.id) !== target) return true;
+    if (!target.live) return true;
     if (target.decode !== undefined) {
       this.take(target);
       decodeInto(target, payload, isError);
@@ -641,10 +680,10 @@ export class MemoryTransport implements Transport {
     this.timerDeadline = Infinity;
     const now = this.clock.now();
     let next = Infinity;
-    for (const [id, p] of this.pending) {
+    for (let p = this.pendingHead, after: PendingRequest | undefined; p !== undefined; p = after) {
+      after = p.next;
       if (p.deadline <= now) {
-        this.pending.delete(id);
-        if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
+        this.take(p);
         p.reject(
           new CellularError('TIMEOUT', `Request to "${p.subject}" timed out`, { data: { subject: p.subject } }),
         );
@@ -696,10 +735,9 @@ export class MemoryTransport implements Transport {
     this.queueLength = 0;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    const pending = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of pending) {
-      if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
+    for (let p = this.pendingHead, after: PendingRequest | undefined; p !== undefined; p = after) {
+      after = p.next;
+      this.take(p);
       p.reject(closedError('wait for a reply'));
     }
     const waiters = this.flushWaiters;
