@@ -19,7 +19,7 @@ import { createFsGuard } from './internal/fs-guard.js';
 import type { Resolver } from './internal/granted-fetch.js';
 import { createGrantedFetch } from './internal/granted-fetch.js';
 import { createProcessTier } from './internal/process-tier.js';
-import type { TaskOutcome, TierRunner } from './internal/tier.js';
+import type { TaskOutcome, TierHooks, TierRunner } from './internal/tier.js';
 import { outcomeError } from './internal/tier.js';
 import { createWorkerTier } from './internal/worker-tier.js';
 
@@ -172,7 +172,7 @@ export function definePeriphery<const H extends Readonly<Record<string, RequestC
 
   function runner(): TierRunner {
     if (closed) throw new CellularError('TRANSPORT_CLOSED', `Periphery "${definition.name}" is closed`, { data: { periphery: definition.name } });
-    const options = { name: definition.name, modulePath, limits, guards, logger };
+    const options = { name: definition.name, modulePath, limits, guards, logger, hooks };
     tier ??= limits.tier === 'process' ? createProcessTier(options) : createWorkerTier(options);
     return tier;
   }
@@ -187,26 +187,23 @@ export function definePeriphery<const H extends Readonly<Record<string, RequestC
     throw error;
   }
 
-  function fail(task: string, e: unknown): never {
+  function hostFailure(task: string, e: unknown): Error {
     failed++;
     if (e instanceof CellularError) incident(e, task);
-    throw e;
+    return e instanceof Error ? e : new Error(String(e));
   }
 
-  // A plain promise chain (no async function): one promise less per task on the hot path.
+  const hooks: TierHooks = { settle, failed: hostFailure };
+
+  // The tier's own promise is the caller's (settled through the hooks): no chain, no async function.
   function run(task: string, payload: unknown, options?: RunOptions): Promise<unknown> {
     tasks++;
-    let pending: Promise<TaskOutcome>;
     try {
-      pending = runner().run(task, payload, options?.signal);
+      return runner().run(task, payload, options?.signal);
     } catch (e) {
       failed++;
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
-    return pending.then(
-      (outcome) => settle(task, outcome),
-      (e: unknown) => fail(task, e),
-    );
   }
 
   async function close(): Promise<void> {

@@ -16,7 +16,7 @@ import type { ResolvedLimits } from '../capabilities.js';
 import type { CapabilityGuards } from './capability-handler.js';
 import { handleCapability } from './capability-handler.js';
 import { permissionFlags } from './permission-flags.js';
-import type { TaskOutcome, TierRunner } from './tier.js';
+import type { TaskOutcome, TierHooks, TierRunner } from './tier.js';
 import { crash, createRssWatchdog, realPaths, runtimeFile, timedOut } from './tier.js';
 
 /** Options for {@link createProcessTier}. */
@@ -26,6 +26,7 @@ export interface ProcessTierOptions {
   readonly limits: ResolvedLimits;
   readonly guards: CapabilityGuards;
   readonly logger: Logger;
+  readonly hooks: TierHooks;
 }
 
 interface Pending {
@@ -48,7 +49,7 @@ function readRss(pid: number | undefined): number | undefined {
 
 /** Start the process tier (the child starts with the first task). */
 export function createProcessTier(options: ProcessTierOptions): TierRunner {
-  const { name, limits, guards, logger } = options;
+  const { name, limits, guards, logger, hooks } = options;
   const entry = runtimeFile('process-entry.mjs');
   const readPaths = realPaths([dirname(entry), dirname(options.modulePath), ...limits.codePaths]);
   const args = [...permissionFlags(readPaths), `--max-old-space-size=${limits.maxHeapMb}`, entry, pathToFileURL(options.modulePath).href, name];
@@ -124,49 +125,58 @@ export function createProcessTier(options: ProcessTierOptions): TierRunner {
     return child;
   }
 
+  function outcome(task: string, payload: unknown, signal: AbortSignal | undefined): Promise<TaskOutcome> {
+    if (closed) return Promise.reject(new CellularError('TRANSPORT_CLOSED', `Periphery "${name}" is closed`));
+    if (pending.size >= limits.maxQueue) {
+      return Promise.reject(new CellularError('BACKPRESSURE', `Periphery "${name}" has ${pending.size} tasks in flight (limits.maxQueue)`, { data: { periphery: name, task } }));
+    }
+    const id = nextId++;
+    const c = current();
+    return new Promise<TaskOutcome>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        kill(id, timedOut(name, task, limits.timeoutMs));
+      }, limits.timeoutMs);
+      const onAbort = (): void => {
+        pending.delete(id);
+        reject(new CellularError('CANCELLED', `Task "${task}" cancelled`, { data: { periphery: name, task } }));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        watchdog.idle();
+      };
+      watchdog.busy();
+      pending.set(id, {
+        task,
+        child: c,
+        resolve: (o) => {
+          done();
+          resolve(o);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
+      });
+      try {
+        c.send({ t: 'run', id, task, payload });
+      } catch (e) {
+        pending.delete(id);
+        done();
+        reject(new CellularError('VALIDATION', `Payload for "${task}" cannot be sent to the periphery process`, { cause: e }));
+      }
+    });
+  }
+
   return {
     run(task, payload, signal) {
-      if (closed) return Promise.reject(new CellularError('TRANSPORT_CLOSED', `Periphery "${name}" is closed`));
-      if (pending.size >= limits.maxQueue) {
-        return Promise.reject(new CellularError('BACKPRESSURE', `Periphery "${name}" has ${pending.size} tasks in flight (limits.maxQueue)`, { data: { periphery: name, task } }));
-      }
-      const id = nextId++;
-      const c = current();
-      return new Promise<TaskOutcome>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          kill(id, timedOut(name, task, limits.timeoutMs));
-        }, limits.timeoutMs);
-        const onAbort = (): void => {
-          pending.delete(id);
-          reject(new CellularError('CANCELLED', `Task "${task}" cancelled`, { data: { periphery: name, task } }));
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-        const done = (): void => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          watchdog.idle();
-        };
-        watchdog.busy();
-        pending.set(id, {
-          task,
-          child: c,
-          resolve: (o) => {
-            done();
-            resolve(o);
-          },
-          reject: (e) => {
-            done();
-            reject(e);
-          },
-        });
-        try {
-          c.send({ t: 'run', id, task, payload });
-        } catch (e) {
-          pending.delete(id);
-          done();
-          reject(new CellularError('VALIDATION', `Payload for "${task}" cannot be sent to the periphery process`, { cause: e }));
-        }
-      });
+      return outcome(task, payload, signal).then(
+        (o) => hooks.settle(task, o),
+        (e: unknown) => {
+          throw hooks.failed(task, e);
+        },
+      );
     },
     alive() {
       return child === undefined ? 0 : 1;

@@ -15,10 +15,26 @@ export type TaskOutcome =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly error: { name?: string; code?: string; message?: string; data?: Record<string, unknown> } };
 
+/**
+ * How a tier hands a task's end back to the periphery. The tier calls these inside the one promise it
+ * returns per task (a chain of promises between tier and periphery costs a promise and a microtask
+ * hop per task).
+ */
+export interface TierHooks {
+  /** The caller's value for an outcome; throws the caller's error (counted) for a failed one. */
+  settle(task: string, outcome: TaskOutcome): unknown;
+  /** Counts and reports a failure seen on the host side; returns the error the caller gets. */
+  failed(task: string, error: unknown): Error;
+}
+
 /** A running tier. */
 export interface TierRunner {
-  /** Run one task; resolves with the sandbox's outcome, rejects with SANDBOX_CRASH, TIMEOUT, BACKPRESSURE or CANCELLED. */
-  run(task: string, payload: unknown, signal: AbortSignal | undefined): Promise<TaskOutcome>;
+  /**
+   * Run one task; resolves with what {@link TierHooks.settle} makes of the sandbox's outcome, rejects
+   * with its error or with SANDBOX_CRASH, TIMEOUT, BACKPRESSURE or CANCELLED (passed through
+   * {@link TierHooks.failed}).
+   */
+  run(task: string, payload: unknown, signal: AbortSignal | undefined): Promise<unknown>;
   /** Workers or child processes alive right now. */
   alive(): number;
   close(): Promise<void>;

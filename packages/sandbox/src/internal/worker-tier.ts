@@ -21,7 +21,7 @@ import { CellularError } from '@cellular/core';
 import type { ResolvedLimits } from '../capabilities.js';
 import { handleCapability, type CapabilityGuards } from './capability-handler.js';
 import { permissionFlags } from './permission-flags.js';
-import type { TaskOutcome, TierRunner } from './tier.js';
+import type { TaskOutcome, TierHooks, TierRunner } from './tier.js';
 import { crash, createRssWatchdog, piscinaDir, realPaths, runtimeFile, timedOut } from './tier.js';
 
 const PORT_MARKER = '__cellularSandboxPort';
@@ -35,6 +35,7 @@ export interface WorkerTierOptions {
   readonly limits: ResolvedLimits;
   readonly guards: CapabilityGuards;
   readonly logger: Logger;
+  readonly hooks: TierHooks;
 }
 
 interface PoolSlot {
@@ -53,13 +54,15 @@ interface InFlight {
   readonly deadline: number;
   /** Set when the host stopped the task (deadline or memory); decides the error. */
   stoppedBy: CellularError | undefined;
-  /** Fails the caller at once (a queued task never reaches a worker to be terminated). */
-  readonly fail: (e: CellularError) => void;
+  /** The caller has its answer (a stopped task is failed at once: a queued one never reaches a worker). */
+  settled: boolean;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
 }
 
 /** Start the worker tier (workers start lazily with the first task). */
 export function createWorkerTier(options: WorkerTierOptions): TierRunner {
-  const { name, limits, guards, logger } = options;
+  const { name, limits, guards, logger, hooks } = options;
   const entry = runtimeFile('worker-entry.mjs');
   const readPaths = realPaths([dirname(entry), piscinaDir(), dirname(options.modulePath), ...limits.codePaths]);
   const execArgv = permissionFlags(readPaths);
@@ -78,7 +81,7 @@ export function createWorkerTier(options: WorkerTierOptions): TierRunner {
   function stop(f: InFlight, reason: CellularError): void {
     if (f.stoppedBy !== undefined) return;
     f.stoppedBy = reason;
-    f.fail(reason);
+    fail(f, reason);
     if (!kill(f)) unkilled.add(f);
   }
 
@@ -108,6 +111,32 @@ export function createWorkerTier(options: WorkerTierOptions): TierRunner {
     for (const f of inflight.values()) if (now >= f.deadline) stop(f, timedOut(name, f.task, limits.timeoutMs));
   }
 
+  /** Ends a task for its caller, once; the periphery's hooks count it and shape the answer. */
+  function end(f: InFlight): boolean {
+    if (f.settled) return false;
+    f.settled = true;
+    inflight.delete(f.id);
+    if (watching) watchdog.idle();
+    return true;
+  }
+
+  function fail(f: InFlight, e: CellularError): void {
+    if (end(f)) f.reject(hooks.failed(f.task, e));
+  }
+
+  function settle(f: InFlight, outcome: TaskOutcome): void {
+    if (!end(f)) return;
+    let value: unknown;
+    try {
+      value = hooks.settle(f.task, outcome);
+    } catch (e) {
+      f.reject(e as Error);
+      return;
+    }
+    f.resolve(value);
+  }
+
+  const watching = limits.maxRssMb !== undefined;
   const watchdog = createRssWatchdog(limits.maxRssMb, () => process.memoryUsage.rss(), (rssMb) => {
     const message = `host resident memory ${rssMb} MB exceeds limits.maxRssMb ${limits.maxRssMb ?? 0} MB`;
     for (const f of inflight.values()) stop(f, crash(name, f.task, 'memory', message));
@@ -192,56 +221,44 @@ export function createWorkerTier(options: WorkerTierOptions): TierRunner {
     return crash(name, f.task, 'uncaught', err.message, e);
   }
 
+  const refuse = (task: string, e: CellularError): Promise<never> => Promise.reject(hooks.failed(task, e));
+
   return {
     run(task, payload, signal) {
-      if (closed) return Promise.reject(new CellularError('TRANSPORT_CLOSED', `Periphery "${name}" is closed`));
-      if (signal?.aborted === true) return Promise.reject(new CellularError('CANCELLED', 'Task cancelled before it started'));
+      if (closed) return refuse(task, new CellularError('TRANSPORT_CLOSED', `Periphery "${name}" is closed`));
+      if (signal?.aborted === true) return refuse(task, new CellularError('CANCELLED', 'Task cancelled before it started'));
       // Our own bound (running + queued): piscina's balancer may queue on busy workers past maxQueue.
       if (inflight.size >= limits.threads + limits.maxQueue) {
-        return Promise.reject(
+        return refuse(
+          task,
           new CellularError('BACKPRESSURE', `Periphery "${name}" queue is full (limits.maxQueue ${limits.maxQueue})`, { data: { periphery: name, task } }),
         );
       }
       const slot = pool();
-      return new Promise<TaskOutcome>((resolve, reject) => {
-        let settled = false;
-        const finish = (): boolean => {
-          if (settled) return false;
-          settled = true;
-          inflight.delete(f.id);
-          watchdog.idle();
-          return true;
-        };
-        const deadline = Date.now() + limits.timeoutMs;
-        const f: InFlight = {
-          id: nextId++,
-          task,
-          pool: slot,
-          deadline,
-          stoppedBy: undefined,
-          fail: (e) => {
-            if (finish()) reject(e);
-          },
-        };
-        if (nextId > 2_000_000_000) nextId = 1;
-        inflight.set(f.id, f);
+      const id = nextId++;
+      if (nextId > 2_000_000_000) nextId = 1;
+      const deadline = Date.now() + limits.timeoutMs;
+      // One promise per task: piscina's, whose callbacks settle this one through the hooks.
+      return new Promise((resolve, reject) => {
+        const f: InFlight = { id, task, pool: slot, deadline, stoppedBy: undefined, settled: false, resolve, reject };
+        inflight.set(id, f);
         slot.running++;
-        watchdog.busy();
+        if (watching) watchdog.busy();
         if (sweepTimer === undefined) {
           sweepTimer = setInterval(sweep, sweepEvery);
           sweepTimer.unref();
         }
-        const message = { id: f.id, task, payload, deadline };
+        const message = { id, task, payload, deadline };
         (signal === undefined ? slot.piscina.run(message) : slot.piscina.run(message, { signal })).then(
           (outcome: TaskOutcome) => {
-            unkilled.delete(f);
+            if (f.stoppedBy !== undefined) unkilled.delete(f);
             release(slot);
-            if (finish()) resolve(outcome);
+            settle(f, outcome);
           },
           (e: unknown) => {
-            unkilled.delete(f);
+            if (f.stoppedBy !== undefined) unkilled.delete(f);
             release(slot);
-            if (finish()) reject(toError(e, f, signal));
+            fail(f, toError(e, f, signal));
           },
         );
       });
