@@ -4,6 +4,7 @@ import { waitFor } from '@cellular/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createBus, type Bus, type BusErrorInfo } from './bus.js';
+import { createMemoryTransport } from './memory-transport.js';
 import { foreignTransport } from '../test/helpers/foreign-transport.js';
 
 const OrderPlaced = defineContract({
@@ -371,5 +372,39 @@ describe('bus envelopes', () => {
     expect(max).toBe(3);
     expect([...done].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     expect(attempts.get(4)).toBe(2);
+  });
+
+  it('leaves no pending request behind, whichever way a request ends (direct, by subject, timeout, cancel, close)', async () => {
+    const transport = createMemoryTransport();
+    const { bus } = makeBus({ transport });
+    const Q = defineContract({ name: 'mix.q', subject: 'mix.q', version: 1, kind: 'query', schema: z.number(), response: z.number(), validate: 'off' });
+    const Raw = defineContract({ name: 'mix.raw', subject: 'mix.raw', version: 1, kind: 'query', schema: z.number(), response: z.number(), validate: 'off' });
+    const Hang = defineContract({ name: 'mix.hang', subject: 'mix.hang', version: 1, kind: 'query', schema: z.number(), response: z.number(), validate: 'off' });
+    const oldReplySubjects: string[] = [];
+    bus.handle(Q, (n, ctx) => {
+      if (n % 2 === 0) oldReplySubjects.push(ctx.envelope.replyTo!); // builds the reply subject, still answered directly
+      return n + 1;
+    });
+    transport.subscribe('mix.raw', (e) => {
+      oldReplySubjects.push(e.replyTo!);
+      transport.publish(createEnvelope({ subject: e.replyTo!, payload: (e.payload as number) * 10 }));
+    });
+    bus.handle(Hang, () => new Promise<number>(() => undefined));
+    expect(await Promise.all([1, 2, 3, 4].map((n) => bus.request(Q, n)))).toEqual([2, 3, 4, 5]);
+    expect(await Promise.all([1, 2].map((n) => bus.request(Raw, n)))).toEqual([10, 20]);
+    await expect(bus.request(Hang, 1, { timeout: 10 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    const ac = new AbortController();
+    const cancelled = bus.request(Hang, 2, { signal: ac.signal });
+    ac.abort();
+    await expect(cancelled).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(transport.pendingRequests).toBe(0);
+    // Replies to requests that are gone reach nobody and break nothing.
+    for (const subject of oldReplySubjects) transport.publish(createEnvelope({ subject, payload: -1 }));
+    expect(await bus.request(Raw, 3)).toBe(30);
+    const open = bus.request(Hang, 3, { timeout: 60_000 });
+    expect(transport.pendingRequests).toBe(1);
+    await bus.close();
+    await expect(open).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
+    expect(transport.pendingRequests).toBe(0);
   });
 });
