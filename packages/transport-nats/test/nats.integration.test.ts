@@ -110,9 +110,19 @@ describe.skipIf(!natsBroker.available)(`nats transport specifics (${natsBroker.r
     const b = uniqueSubject('nt.b');
     await t.ensureStream({ name: blocking, subjects: [`${b}.>`], maxMessages: 1, overflow: 'block' });
     await t.publishDurable(createEnvelope({ subject: `${b}.x`, payload: 0 }));
+    // Full for the whole timeout: BACKPRESSURE when a retry was refused, TIMEOUT when (on a loaded
+    // machine) an attempt's ack was still out at the deadline; never stored.
     const err = await t.publishDurable(createEnvelope({ subject: `${b}.x`, payload: 1 }), { timeout: 300 }).then(() => undefined, (e: unknown) => e);
     expect(CellularError.is(err, 'BACKPRESSURE', 'TIMEOUT')).toBe(true);
-  });
+    // Block waits for capacity: a publish with a generous timeout is stored once a message is removed.
+    const waiting = t.publishDurable(createEnvelope({ subject: `${b}.x`, payload: 2 }), { timeout: 20_000 });
+    expect((await jsm.streams.info(blocking)).state).toMatchObject({ messages: 1, last_seq: 1 });
+    await jsm.streams.deleteMessage(blocking, 1);
+    const ack = await waiting;
+    expect(ack).toMatchObject({ stream: blocking, duplicate: false });
+    expect((await jsm.streams.info(blocking)).state).toMatchObject({ messages: 1, last_seq: ack.seq });
+    expect((await jsm.streams.getMessage(blocking, { seq: Number(ack.seq) }))?.json()).toBe(2);
+  }, 30_000);
 
   it('dead letters go durably into a stream that captures the DLQ subject, keeping the envelope id, with reason headers', async () => {
     await open();
