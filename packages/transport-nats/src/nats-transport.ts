@@ -126,7 +126,7 @@ interface FrameSink {
 }
 
 /** The client's protocol handler if it has the shape the frame path needs, else `undefined`. */
-function frameSink(nc: NatsConnection): FrameSink | undefined {
+export function frameSink(nc: NatsConnection): FrameSink | undefined {
   const p = (nc as unknown as { protocol?: Partial<FrameSink> }).protocol;
   if (p === undefined || typeof p.sendCommand !== 'function' || typeof p.isClosed !== 'function') return undefined;
   if (typeof p.noMorePublishing !== 'boolean' || typeof p.outMsgs !== 'number' || nc.info?.headers === false) return undefined;

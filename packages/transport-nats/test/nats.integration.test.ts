@@ -9,6 +9,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { CellularError, HEADERS, createEnvelope, type Envelope } from '@cellular/core';
 import { uniqueName, uniqueSubject, waitFor } from '@cellular/testkit';
 import { createNatsTransport, type NatsTransport } from '../src/index.js';
+import { frameSink } from '../src/nats-transport.js';
 import { NATS_URL, natsBroker } from './support/nats-env.js';
 
 describe.skipIf(!natsBroker.available)(`nats transport specifics (${natsBroker.reason})`, () => {
@@ -32,6 +33,16 @@ describe.skipIf(!natsBroker.available)(`nats transport specifics (${natsBroker.r
     await t.connect();
     return t;
   };
+  it('the pinned client still has the protocol shape the whole-frame publish path needs', async () => {
+    await open();
+    // The frame path falls back to nc.publish silently when the client's internals change shape; this
+    // test makes a client upgrade that breaks it visible (the fallback is correct, only slower).
+    const sink = frameSink(raw);
+    expect(sink).toBeDefined();
+    expect(typeof sink?.sendCommand).toBe('function');
+    expect(sink?.isClosed()).toBe(false);
+  });
+
   const stream = (): string => {
     const s = uniqueName('NT');
     streams.push(s);
