@@ -37,14 +37,15 @@ export function refusedOutcome(problem) {
   };
 }
 
-const ok = (value) => ({ ok: true, value });
+const okOutcome = (value) => ({ ok: true, value });
 const failed = (error) => ({ ok: false, error: serializeError(error) });
 
 /**
  * Run one task; never throws. Synchronous when the module is loaded and the task returns a plain
- * value (the common case costs no extra promise), a promise otherwise.
+ * value (the common case costs no extra promise), a promise otherwise. `ok` wraps a task's value
+ * (the worker tier sends `[value]`: no property names to serialize).
  */
-export function runOne(problem, getTask, context, task, payload) {
+export function runOne(problem, getTask, context, task, payload, ok = okOutcome) {
   if (problem !== null) return refusedOutcome(problem);
   let fn;
   try {

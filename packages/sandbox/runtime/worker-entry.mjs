@@ -1,7 +1,8 @@
 // The piscina task handler for the worker tier. It refuses to run any task when Node's permission
 // model is not in force, talks to the host over one MessagePort per worker (sent once through
-// piscina's parentPort event channel), and returns results as { ok, value | error } so that error
-// codes survive structured cloning. It records the id of the task it is running in a shared table
+// piscina's parentPort event channel), and returns results as [value] or { ok: false, error } so that
+// error codes survive structured cloning. Tasks arrive as [id, task, payload, deadline]: arrays, not
+// objects, because structured cloning writes and reads every property name of an object. It records the id of the task it is running in a shared table
 // (SharedArrayBuffer: one [threadId, taskId] pair per worker), so the host can terminate exactly the
 // worker running a task that overran its deadline without piscina's per-task AbortSignal cost.
 import { MessageChannel, parentPort, threadId, workerData } from 'node:worker_threads';
@@ -34,13 +35,17 @@ const clear = (outcome) => {
   return outcome;
 };
 
-/** Run one task: `{ id, task, payload, deadline }` in, `{ ok: true, value }` or `{ ok: false, error }` out. */
-export default function runTask({ id, task, payload, deadline }) {
+const okWire = (value) => [value];
+
+/** Run one task: `[id, task, payload, deadline]` in, `[value]` or `{ ok: false, error }` out. */
+export default function runTask(message) {
+  const id = message[0];
+  const deadline = message[3];
   // queued past its deadline: the host has already answered TIMEOUT, so do not start it
   if (typeof deadline === 'number' && Date.now() > deadline) {
     return { ok: false, error: { name: 'CellularError', code: 'TIMEOUT', message: 'expired in the queue' } };
   }
-  if (slot >= 0) Atomics.store(table, slot + 1, id ?? 0);
-  const outcome = runOne(problem, getTask, context, task, payload);
+  if (slot >= 0) Atomics.store(table, slot + 1, typeof id === 'number' ? id : 0);
+  const outcome = runOne(problem, getTask, context, message[1], message[2], okWire);
   return typeof outcome.then === 'function' ? outcome.then(clear) : clear(outcome);
 }

@@ -25,6 +25,11 @@ import type { TaskOutcome, TierHooks, TierRunner } from './tier.js';
 import { crash, createRssWatchdog, piscinaDir, realPaths, runtimeFile, timedOut } from './tier.js';
 
 const PORT_MARKER = '__cellularSandboxPort';
+
+/** What a worker returns: `[value]` for a value (no property names to clone), the failed outcome otherwise. */
+type WireOutcome = readonly [unknown] | Extract<TaskOutcome, { ok: false }>;
+
+const isValue = (wire: WireOutcome): wire is readonly [unknown] => Array.isArray(wire);
 /** Slots in a pool's running-task table (workers replaced after crashes claim fresh slots). */
 const SLOTS = 256;
 
@@ -248,12 +253,13 @@ export function createWorkerTier(options: WorkerTierOptions): TierRunner {
           sweepTimer = setInterval(sweep, sweepEvery);
           sweepTimer.unref();
         }
-        const message = { id, task, payload, deadline };
+        // arrays both ways: structured cloning writes and reads every property name of an object
+        const message = [id, task, payload, deadline];
         (signal === undefined ? slot.piscina.run(message) : slot.piscina.run(message, { signal })).then(
-          (outcome: TaskOutcome) => {
+          (wire: WireOutcome) => {
             if (f.stoppedBy !== undefined) unkilled.delete(f);
             release(slot);
-            settle(f, outcome);
+            settle(f, isValue(wire) ? { ok: true, value: wire[0] } : wire);
           },
           (e: unknown) => {
             if (f.stoppedBy !== undefined) unkilled.delete(f);
