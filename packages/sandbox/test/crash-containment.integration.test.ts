@@ -32,8 +32,9 @@ describe.each<SandboxTier>(['worker', 'process'])('crash containment, %s tier', 
       name: 'crashy',
       module: FIXTURE,
       handles: { attack: Attack, echo: Echo },
-      // worker tier: a ceiling over the host's RSS; process tier: over the child's own RSS
-      limits: { tier, threads: 2, timeoutMs: 20_000, maxHeapMb: 32, maxRssMb: tier === 'worker' ? rssMb + 400 : 300 },
+      // worker tier: a ceiling over the host's RSS (1 GB of headroom: other work in this process grows it;
+      // the bomb goes to 3 GB); process tier: over the child's own RSS
+      limits: { tier, threads: 2, timeoutMs: 20_000, maxHeapMb: 32, maxRssMb: tier === 'worker' ? rssMb + 1000 : 300 },
     });
     loopy = definePeriphery({ name: 'loopy', module: FIXTURE, handles: { attack: Attack, echo: Echo }, limits: { tier, threads: 1, timeoutMs: 1_000 } });
     h = await startHarness(crashy);
