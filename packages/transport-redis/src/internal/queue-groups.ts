@@ -22,9 +22,10 @@ import type { KeyLayout } from './keys.js';
 import type { LocalSubscription } from './local-subscription.js';
 
 /**
- * KEYS: claim, members, counter. ARGV: subject, claimTtlMs, oldest live heartbeat (ms, the caller's
- * clock minus memberTtlMs), fallback member. Returns the owning member. Stale members are skipped here
- * and deleted by the heartbeats, so a claim only reads the member set.
+ * KEYS: claim, members, counter. ARGV: subject, claimTtlMs, memberTtlMs, fallback member. Returns the
+ * owning member. Liveness is judged on Redis's clock (`TIME`), the clock the heartbeats score with, so
+ * clock skew between hosts cannot make a live member look dead or a dead one live. Stale members are
+ * skipped here and deleted by the heartbeats, so a claim only reads the member set.
  */
 export const CLAIM_SCRIPT = `
 local owner = redis.call('GET', KEYS[1])
@@ -40,8 +41,10 @@ local function matches(p)
   end
   return i == #subj
 end
+local now = redis.call('TIME')
+local oldest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[3])
 local cands = {}
-for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[3], '+inf')) do
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], oldest, '+inf')) do
   local sp = string.find(m, ' ', 1, true)
   if sp and matches(string.sub(m, sp + 1)) then cands[#cands + 1] = m end
 end
@@ -65,7 +68,7 @@ interface Member {
 }
 
 type ClaimRedis = Redis & {
-  cellularQueueClaim(claim: string, members: string, counter: string, subject: string, ttl: number, oldest: number, fallback: string): Promise<string>;
+  cellularQueueClaim(claim: string, members: string, counter: string, subject: string, ttl: number, memberTtl: number, fallback: string): Promise<string>;
 };
 
 /** The queue-group members of one transport instance and their claims. */
@@ -112,7 +115,12 @@ export class QueueGroups {
     const member = this.#members.get(sub);
     if (member === undefined) return;
     this.#members.delete(sub);
-    if (member.joined) this.#redis.zrem(this.#keys.queueMembers(member.group), member.id).catch(() => undefined);
+    if (member.joined) {
+      // A member left listed keeps winning claims until its heartbeat ages out (memberTtlMs): say so.
+      this.#redis.zrem(this.#keys.queueMembers(member.group), member.id).catch((e: unknown) => {
+        this.#logger.warn('queue group leave failed; the member ages out after memberTtlMs', { group: member.group, error: String(e) });
+      });
+    }
     if (this.#members.size === 0) this.#stopTimer();
   }
 
@@ -138,7 +146,7 @@ export class QueueGroups {
       this.#keys.queueCounter(group),
       subject,
       this.#claimTtl,
-      Date.now() - this.#memberTtl,
+      this.#memberTtl,
       fallback,
     );
     if (!owner.startsWith(`${this.#instanceId}:`)) return undefined;
@@ -158,7 +166,13 @@ export class QueueGroups {
     for (const m of this.#members.values()) if (m.joined) byGroup.set(m.group, [...(byGroup.get(m.group) ?? []), m.id]);
     this.#members.clear();
     if (this.#redis.status !== 'ready') return;
-    await Promise.all([...byGroup].map(([g, ids]) => this.#redis.zrem(this.#keys.queueMembers(g), ...ids).catch(() => 0)));
+    await Promise.all(
+      [...byGroup].map(([g, ids]) =>
+        this.#redis.zrem(this.#keys.queueMembers(g), ...ids).catch((e: unknown) => {
+          this.#logger.warn('queue group leave failed on close; the members age out after memberTtlMs', { group: g, error: String(e) });
+        }),
+      ),
+    );
   }
 
   async #add(members: readonly Member[]): Promise<void> {

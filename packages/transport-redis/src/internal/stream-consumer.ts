@@ -487,7 +487,14 @@ export class StreamConsumer {
       // Leave the group unless entries are still pending on us (another consumer claims those after
       // ackWait, and the janitor removes us later): restarts must not grow the consumer list.
       if (this.rt.cmd.status === 'ready') {
-        await this.rt.cmd.eval(DELETE_IF_IDLE, 1, this.streamKey, this.config.durable, this.consumerName).catch(() => undefined);
+        await this.rt.cmd.eval(DELETE_IF_IDLE, 1, this.streamKey, this.config.durable, this.consumerName).catch((e: unknown) => {
+          // not fatal: live instances remove consumers idle for deadConsumerIdleMs
+          this.rt.logger.warn('could not leave the consumer group; it is removed after deadConsumerIdleMs', {
+            stream: this.config.stream,
+            durable: this.config.durable,
+            error: String(e),
+          });
+        });
       }
     })();
     return this.stopped;
