@@ -325,8 +325,8 @@ export function decodeCoreMessage(msg: Msg, subject: string, codec: Codec, reply
     else {
       try {
         payload = JSON.parse(bodyStart === 0 ? text : text.slice(bodyStart));
-      } catch (e) {
-        throw new CellularError('VALIDATION', 'Message body is not valid UTF-8 JSON', { cause: e, data: { bytes: rdata.length - hdr } });
+      } catch {
+        payload = codec.decode(msg.data); // not JSON: the codec's own VALIDATION error (failure path only)
       }
     }
   }
