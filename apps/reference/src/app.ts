@@ -138,7 +138,10 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
     for (const r of readApiKeyRecords(keysPath)) apiKeys.add(r);
     writeApiKeyRecords(keysPath, apiKeys);
   };
-  const unfollowKeys = runGateway ? followApiKeyFile(keysPath, apiKeys) : () => undefined;
+  const keyFileError = (e: unknown): void => {
+    logger.warn('API key file not applied; the keys in use are unchanged', { path: keysPath, error: (e as Error).message });
+  };
+  const unfollowKeys = runGateway ? followApiKeyFile(keysPath, apiKeys, keyFileError) : () => undefined;
   let firstAdminKey: string | undefined;
   if (runGateway && apiKeys.records().length === 0) {
     firstAdminKey = apiKeys.issue('admin', { roles: ['admin'] }).key;

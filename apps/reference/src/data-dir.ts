@@ -51,14 +51,15 @@ export function writeApiKeyRecords(path: string, keys: ApiKeyStore): void {
 /**
  * Keep `keys` in step with the key file while the app runs: a runbook (`pnpm ops rotate-api-key`)
  * issues and revokes keys in the file, and the running gateway takes them within `intervalMs`.
- * Records are only added or updated (a revocation is an update), never dropped. Returns the stop function.
+ * Records are only added or updated (a revocation is an update), never dropped. A file that cannot be
+ * read or parsed is reported to `onError` and the keys stay as they were. Returns the stop function.
  */
-export function followApiKeyFile(path: string, keys: ApiKeyStore, intervalMs = 500): () => void {
+export function followApiKeyFile(path: string, keys: ApiKeyStore, onError: (e: unknown) => void, intervalMs = 500): () => void {
   const listener = (): void => {
     try {
       for (const r of readApiKeyRecords(path)) keys.add(r);
-    } catch {
-      // a file being replaced is picked up on the next change
+    } catch (e) {
+      onError(e);
     }
   };
   watchFile(path, { interval: intervalMs, persistent: false }, listener);
