@@ -93,12 +93,18 @@ export function timedOut(periphery: string, task: string, timeoutMs: number): Ce
   });
 }
 
-/** Samples resident memory while tasks run and calls `onExceeded` above the ceiling. */
+const NO_WATCHDOG = { busy: (): void => undefined, idle: (): void => undefined, stop: (): void => undefined };
+
+/**
+ * Samples resident memory while tasks run and calls `onExceeded` above the ceiling. Without a ceiling
+ * its calls are no-ops (nothing is counted per task).
+ */
 export function createRssWatchdog(limitMb: number | undefined, sample: () => number | undefined, onExceeded: (rssMb: number) => void): {
   busy(): void;
   idle(): void;
   stop(): void;
 } {
+  if (limitMb === undefined) return NO_WATCHDOG;
   let timer: NodeJS.Timeout | undefined;
   let active = 0;
   // After firing, stay quiet until memory is back under the ceiling: memory of a terminated worker is
@@ -111,7 +117,7 @@ export function createRssWatchdog(limitMb: number | undefined, sample: () => num
   return {
     busy() {
       active++;
-      if (limitMb === undefined || timer !== undefined) return;
+      if (timer !== undefined) return;
       timer = setInterval(() => {
         const rss = sample();
         if (rss === undefined) return;

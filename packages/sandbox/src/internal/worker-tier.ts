@@ -121,7 +121,7 @@ export function createWorkerTier(options: WorkerTierOptions): TierRunner {
     if (f.settled) return false;
     f.settled = true;
     inflight.delete(f.id);
-    if (watching) watchdog.idle();
+    watchdog.idle();
     return true;
   }
 
@@ -141,7 +141,6 @@ export function createWorkerTier(options: WorkerTierOptions): TierRunner {
     f.resolve(value);
   }
 
-  const watching = limits.maxRssMb !== undefined;
   const watchdog = createRssWatchdog(limits.maxRssMb, () => process.memoryUsage.rss(), (rssMb) => {
     const message = `host resident memory ${rssMb} MB exceeds limits.maxRssMb ${limits.maxRssMb ?? 0} MB`;
     for (const f of inflight.values()) stop(f, crash(name, f.task, 'memory', message));
@@ -248,7 +247,7 @@ export function createWorkerTier(options: WorkerTierOptions): TierRunner {
         const f: InFlight = { id, task, pool: slot, deadline, stoppedBy: undefined, settled: false, resolve, reject };
         inflight.set(id, f);
         slot.running++;
-        if (watching) watchdog.busy();
+        watchdog.busy();
         if (sweepTimer === undefined) {
           sweepTimer = setInterval(sweep, sweepEvery);
           sweepTimer.unref();
