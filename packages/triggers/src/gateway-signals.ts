@@ -5,7 +5,7 @@
  * resolves the SLO rule instead of lingering in an all-time average. Structurally typed: anything with
  * `stats()` shaped like `@cellular/gateway`'s `GatewayStatsSnapshot` works, with no dependency on it.
  */
-import { SIGNALS, type Signal, type SignalSource } from './signal.js';
+import { SIGNALS, signalSource, type Signal, type SignalSource } from './signal.js';
 
 /** The part of the gateway's stats snapshot these signals read. */
 export interface GatewayStatsLike {
@@ -24,19 +24,16 @@ export interface GatewayStatsLike {
 export function gatewaySignals(gateway: { stats(): GatewayStatsLike }): SignalSource {
   let lastRequests = 0;
   let lastErrors = 0;
-  return {
-    name: 'gateway',
-    read(): Signal[] {
-      const s = gateway.stats();
-      const requests = s.requests - lastRequests;
-      const errors = s.serverErrors - lastErrors;
-      lastRequests = s.requests;
-      lastErrors = s.serverErrors;
-      return [
-        { name: SIGNALS.concurrentUsers, value: s.concurrentUsers },
-        { name: SIGNALS.latencyP99, value: s.latencyMs.p99, unit: 'ms' },
-        { name: SIGNALS.errorRate, value: requests > 0 ? errors / requests : 0, detail: `${String(errors)} of ${String(requests)} requests` },
-      ];
-    },
-  };
+  return signalSource('gateway', (): Signal[] => {
+    const s = gateway.stats();
+    const requests = s.requests - lastRequests;
+    const errors = s.serverErrors - lastErrors;
+    lastRequests = s.requests;
+    lastErrors = s.serverErrors;
+    return [
+      { name: SIGNALS.concurrentUsers, value: s.concurrentUsers },
+      { name: SIGNALS.latencyP99, value: s.latencyMs.p99, unit: 'ms' },
+      { name: SIGNALS.errorRate, value: requests > 0 ? errors / requests : 0, detail: `${String(errors)} of ${String(requests)} requests` },
+    ];
+  });
 }
