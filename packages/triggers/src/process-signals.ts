@@ -55,7 +55,9 @@ export function processSignals(options: ProcessSignalsOptions = {}): SignalSourc
       const heap = getHeapStatistics();
       return [
         { name: SIGNALS.cpu, value: round(cpuPercent), unit: '%' },
-        { name: SIGNALS.cpuDemand, value: round(demandPercent), unit: '%' },
+        demand
+          ? { name: SIGNALS.cpuDemand, value: round(demandPercent), unit: '%' }
+          : { name: SIGNALS.cpuDemand, value: round(demandPercent), unit: '%', detail: 'scheduler statistics unavailable: CPU used only' },
         { name: SIGNALS.hostCpu, value: round(hostBusy), unit: '%' },
         { name: SIGNALS.elu, value: round(elu.utilization, 4) },
         { name: SIGNALS.loopDelayP99, value: round(p99), unit: 'ms' },
@@ -77,8 +79,7 @@ export function processSignals(options: ProcessSignalsOptions = {}): SignalSourc
  * which costs a tenth of opening it again every time; the directory listing finds new threads.
  */
 class ThreadDemand {
-  readonly #fds = new Map<string, number>();
-  readonly #buf = Buffer.alloc(128);
+  readonly #files = new Map<string, KeptFile>();
   #unavailable = false;
 
   /** Current totals by thread id, or undefined where schedstat is unavailable. */
@@ -93,24 +94,20 @@ class ThreadDemand {
     }
     const out = new Map<string, number>();
     for (const tid of tids) {
-      try {
-        let fd = this.#fds.get(tid);
-        if (fd === undefined) {
-          fd = openSync(`/proc/self/task/${tid}/schedstat`, 'r');
-          this.#fds.set(tid, fd);
-        }
-        const n = readSync(fd, this.#buf, 0, this.#buf.length, 0);
-        const [run, wait] = this.#buf.toString('latin1', 0, n).split(' ');
-        const ns = Number(run) + Number(wait);
-        if (Number.isFinite(ns)) out.set(tid, ns);
-      } catch {
-        // The thread ended between listing and reading: its last interval is not counted.
+      let file = this.#files.get(tid);
+      if (file === undefined) {
+        file = new KeptFile(`/proc/self/task/${tid}/schedstat`, 128);
+        this.#files.set(tid, file);
       }
+      // undefined: the thread ended between listing and reading; its last interval is not counted
+      const [run, wait] = file.read()?.split(' ') ?? [];
+      const ns = Number(run) + Number(wait);
+      if (Number.isFinite(ns)) out.set(tid, ns);
     }
-    for (const [tid, fd] of this.#fds) {
+    for (const [tid, file] of this.#files) {
       if (!out.has(tid)) {
-        this.#fds.delete(tid);
-        closeQuietly(fd);
+        this.#files.delete(tid);
+        file.close();
       }
     }
     if (out.size === 0) this.#unavailable = true;
@@ -118,8 +115,8 @@ class ThreadDemand {
   }
 
   close(): void {
-    for (const fd of this.#fds.values()) closeQuietly(fd);
-    this.#fds.clear();
+    for (const file of this.#files.values()) file.close();
+    this.#files.clear();
   }
 }
 
