@@ -644,12 +644,8 @@ export class MemoryTransport implements Transport {
     if (status !== 'connected' && status !== 'draining') throw closedError('publish');
     // A late or duplicate reply finds its request gone (or replaced, never: numbers are not reused).
     if (!target.live) return true;
-    if (target.decode !== undefined) {
-      this.take(target);
-      decodeInto(target, payload, isError);
-    } else {
-      this.answerPending(target, undefined, request.correlationId, payload, isError);
-    }
+    // a decoding request never reads the correlation id (and reading it may build the string)
+    this.answerPending(target, undefined, target.decode === undefined ? request.correlationId : undefined, payload, isError);
     return true;
   }
 
