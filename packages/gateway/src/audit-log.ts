@@ -17,7 +17,7 @@ import type { Logger } from '@cellular/core';
 import { CellularError, silentLogger } from '@cellular/core';
 import type { EnvelopeCipher } from './envelope-cipher.js';
 import type { Checkpoint } from './internal/audit-format.js';
-import { GENESIS, formatEntry, signCheckpoint, splitEntry } from './internal/audit-format.js';
+import { EntryBuffer, GENESIS, signCheckpoint, splitEntry } from './internal/audit-format.js';
 
 /** What the gateway records for one authorisation decision. */
 export interface AuditEvent {
@@ -120,7 +120,7 @@ export class AuditLog implements AuditSink {
   #seq: number;
   #head: string;
   /** Lines appended but not yet written; the last one is always the chain head (`#seq`, `#head`). */
-  #pending: string[] = [];
+  readonly #pending = new EntryBuffer();
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #failed: unknown;
@@ -161,17 +161,15 @@ export class AuditLog implements AuditSink {
     if (this.#failed !== undefined || this.#closed) {
       throw new CellularError('INTERNAL', 'Audit log unavailable', { cause: this.#failed });
     }
-    if (this.#pending.length >= (this.#opts.maxPending ?? 100_000)) {
+    if (this.#pending.count >= (this.#opts.maxPending ?? 100_000)) {
       throw new CellularError('BACKPRESSURE', 'Audit log is behind');
     }
     const seq = this.#seq + 1;
     const json = JSON.stringify(event);
     const dataJson = this.#opts.cipher ? JSON.stringify({ enc: this.#opts.cipher.encrypt(`audit:${seq}`, json) }) : json;
-    const { line, hash } = formatEntry(seq, this.#now(), this.#head, dataJson);
+    this.#head = this.#pending.append(seq, this.#now(), this.#head, dataJson);
     this.#seq = seq;
-    this.#head = hash;
-    this.#pending.push(line);
-    if (this.#pending.length >= (this.#opts.maxBatch ?? 512)) {
+    if (this.#pending.count >= (this.#opts.maxBatch ?? 512)) {
       // One flush per full batch, not one per append while the disk is busy.
       if (!this.#batchQueued) {
         this.#batchQueued = true;
@@ -189,13 +187,13 @@ export class AuditLog implements AuditSink {
     }
     const run = this.#flushing.then(async () => {
       this.#batchQueued = false;
-      if (this.#pending.length === 0 || this.#failed !== undefined) return;
-      const batch = this.#pending;
-      this.#pending = [];
+      if (this.#pending.count === 0 || this.#failed !== undefined) return;
+      const batch = this.#pending.take();
       // Appends are synchronous, so the head now is the head of exactly this batch.
       const head = { seq: this.#seq, hash: this.#head };
       try {
-        await this.#fh.write(`${batch.join('\n')}\n`);
+        for (let off = 0; off < batch.length; ) off += (await this.#fh.write(batch, off)).bytesWritten;
+        this.#pending.recycle(batch);
         await this.#fh.sync();
         if (this.#cpFh && this.#opts.checkpointKey !== undefined) {
           const cp = signCheckpoint(this.#opts.checkpointKey, head.seq, head.hash, this.#now());

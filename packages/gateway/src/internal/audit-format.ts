@@ -16,11 +16,69 @@ export function sha256Hex(text: string): string {
   return digest('sha256', text, 'hex'); // one-shot: no Hash object per entry
 }
 
+/** The bytes before an entry's hash: `{"seq":N,"ts":T,"prev":"<hex>","data":{…}}`. */
+function entryBody(seq: number, ts: number, prev: string, dataJson: string): string {
+  return `{"seq":${seq},"ts":${ts},"prev":"${prev}","data":${dataJson}}`;
+}
+
 /** Build an entry line (without the trailing newline) and its hash. */
 export function formatEntry(seq: number, ts: number, prev: string, dataJson: string): { line: string; hash: string } {
-  const body = `{"seq":${seq},"ts":${ts},"prev":"${prev}","data":${dataJson}}`;
+  const body = entryBody(seq, ts, prev, dataJson);
   const hash = sha256Hex(body);
   return { line: `${body.slice(0, -1)},"hash":"${hash}"}`, hash };
+}
+
+/**
+ * Bytes of pending entries, written as they are appended: the same line {@link formatEntry} builds,
+ * plus its newline, UTF-8 encoded once into a growing buffer and hashed from those bytes. A batch of
+ * strings would be encoded twice (for the hash and for the write), joined, and kept alive until the
+ * write, long enough to be promoted out of the young generation.
+ */
+export class EntryBuffer {
+  #buf: Buffer;
+  #spare: Buffer | undefined;
+  #len = 0;
+  /** Entries in the buffer. */
+  count = 0;
+
+  constructor(initialBytes = 1 << 16) {
+    this.#buf = Buffer.allocUnsafeSlow(initialBytes);
+  }
+
+  /** Append one entry line; returns its hash. */
+  append(seq: number, ts: number, prev: string, dataJson: string): string {
+    const body = entryBody(seq, ts, prev, dataJson);
+    // UTF-8 needs at most 3 bytes per UTF-16 unit; the suffix is 75 bytes plus the newline.
+    const need = this.#len + body.length * 3 + HASH_SUFFIX_LENGTH + 1;
+    if (need > this.#buf.length) {
+      const next = Buffer.allocUnsafeSlow(Math.max(need, this.#buf.length * 2));
+      this.#buf.copy(next, 0, 0, this.#len);
+      this.#buf = next;
+    }
+    const start = this.#len;
+    const end = start + this.#buf.write(body, start);
+    const hash = digest('sha256', this.#buf.subarray(start, end), 'hex');
+    // Replace the body's closing brace with `,"hash":"…"}` and the newline.
+    this.#len = end - 1 + this.#buf.write(`,"hash":"${hash}"}\n`, end - 1, 'latin1');
+    this.count++;
+    return hash;
+  }
+
+  /** Hand over the bytes appended so far and start empty. Give the bytes back with {@link recycle} once written. */
+  take(): Buffer {
+    const out = this.#buf.subarray(0, this.#len);
+    const spare = this.#spare;
+    this.#spare = undefined;
+    this.#buf = spare !== undefined && spare.length >= this.#buf.length ? spare : Buffer.allocUnsafeSlow(this.#buf.length);
+    this.#len = 0;
+    this.count = 0;
+    return out;
+  }
+
+  /** Reuse a buffer from {@link take} after its write finished. */
+  recycle(written: Buffer): void {
+    this.#spare = Buffer.from(written.buffer, written.byteOffset, written.buffer.byteLength - written.byteOffset);
+  }
 }
 
 /** Split a line into the hashed body and the stated hash, or undefined when it has no hash suffix. */
