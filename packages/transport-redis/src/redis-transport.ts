@@ -446,15 +446,20 @@ export class RedisTransport implements Transport {
   }
 
   /** Store in the stream capturing the subject (deduplicated by envelope id). Rejects NOT_FOUND, BACKPRESSURE, TIMEOUT. */
-  async publishDurable(envelope: Envelope, options?: { readonly timeout?: number }): Promise<PublishAck> {
-    this.assertOpen();
-    this.checkSubject(envelope.subject);
+  publishDurable(envelope: Envelope, options?: { readonly timeout?: number }): Promise<PublishAck> {
     try {
-      return await this.store.publishDurable(envelope, options?.timeout);
+      this.assertOpen();
+      this.checkSubject(envelope.subject);
     } catch (e) {
-      throw this.wrap(e);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
+    return this.store.publishDurable(envelope, options?.timeout).catch(this.rethrowWrapped);
   }
+
+  /** `catch` handler of durable publishes: every rejection leaves as a CellularError. */
+  private readonly rethrowWrapped = (e: unknown): never => {
+    throw this.wrap(e);
+  };
 
   /** Consume a stream as a member of the consumer group `config.durable`. */
   consume(config: ConsumerConfig, handler: DurableHandler): TransportSubscription {

@@ -14,7 +14,7 @@ import {
   type StreamConfig,
 } from '@cellular/core';
 import type { Redis } from 'ioredis';
-import type { DeadlineQueue } from './deadline-queue.js';
+import type { DeadlineEntry, DeadlineQueue } from './deadline-queue.js';
 import type { KeyLayout } from './keys.js';
 import type { PublishBatcher, PublishSlot } from './publish-batcher.js';
 import { PUBLISH_SCRIPT } from './publish-script.js';
@@ -28,11 +28,34 @@ const DEAD_LETTER_MAX = 100_000;
 /** Most messages stored by one script call (bounds the time one call holds the Redis thread). */
 const SCRIPT_CHUNK = 256;
 
-interface QueuedPublish {
-  readonly envelope: Envelope;
-  readonly bytes: string | Buffer;
-  resolve(result: [number, number]): void;
-  reject(error: unknown): void;
+/**
+ * One message waiting for this tick's script call. It is its own deadline entry, and it settles the one
+ * promise its publisher holds: a durable publish costs one promise, whatever the retries and the timeout.
+ */
+class QueuedPublish implements DeadlineEntry {
+  /** Deadline slot (DeadlineQueue.schedule); the entry is removed from it when it settles. */
+  slot = 0;
+  settled = false;
+
+  constructor(
+    readonly stream: StoredStream,
+    readonly envelope: Envelope,
+    readonly bytes: string | Buffer,
+    /** Epoch ms after which the publish fails with TIMEOUT. */
+    readonly deadline: number,
+    readonly timeoutMs: number,
+    /** Backoff before the next try when the stream is full (overflow `block`). */
+    readonly wait: number,
+    readonly resolve: (ack: PublishAck | Promise<PublishAck>) => void,
+    readonly reject: (error: unknown) => void,
+  ) {}
+
+  onExpire(): void {
+    if (this.settled) return;
+    this.settled = true;
+    const stream = this.stream.name;
+    this.reject(new CellularError('TIMEOUT', `Durable publish to "${stream}" timed out after ${this.timeoutMs} ms`, { data: { stream } }));
+  }
 }
 
 /** The result of one batched command, or its error. */
@@ -154,34 +177,36 @@ export class StreamStore {
   }
 
   /** Store an envelope in the stream that captures its subject. */
-  async publishDurable(envelope: Envelope, timeoutMs = this.options.publishTimeoutMs): Promise<PublishAck> {
-    const stream = this.bySubject.get(envelope.subject) ?? (await this.streamFor(envelope.subject));
-    if (!stream) {
-      throw new CellularError('NOT_FOUND', `No durable stream captures subject "${envelope.subject}"`, {
-        data: { subject: envelope.subject },
-      });
-    }
-    return this.store(stream, envelope, timeoutMs);
+  publishDurable(envelope: Envelope, timeoutMs = this.options.publishTimeoutMs): Promise<PublishAck> {
+    const stream = this.bySubject.get(envelope.subject);
+    if (stream) return this.store(stream, envelope, timeoutMs);
+    return this.streamFor(envelope.subject).then((found) => {
+      if (!found) {
+        throw new CellularError('NOT_FOUND', `No durable stream captures subject "${envelope.subject}"`, {
+          data: { subject: envelope.subject },
+        });
+      }
+      return this.store(found, envelope, timeoutMs);
+    });
   }
 
   /** Store into a known stream, honouring overflow and the timeout. */
-  async store(stream: StoredStream, envelope: Envelope, timeoutMs: number): Promise<PublishAck> {
-    const bytes = this.options.encode(envelope);
-    const deadline = Date.now() + timeoutMs;
-    for (let wait = 10; ; wait = Math.min(wait * 2, 250)) {
-      const [seq, status] = await this.within(this.enqueue(stream, envelope, bytes), deadline - Date.now(), stream.name);
-      if (status !== 2) return { stream: stream.name, seq, duplicate: status === 1 };
-      if (stream.overflow !== 'block' || Date.now() + wait > deadline) {
-        throw new CellularError('BACKPRESSURE', `Stream "${stream.name}" is full (${stream.maxMessages} unacknowledged messages)`, {
-          data: { stream: stream.name, maxMessages: stream.maxMessages },
-        });
-      }
-      await new Promise((r) => setTimeout(r, wait));
+  store(stream: StoredStream, envelope: Envelope, timeoutMs: number): Promise<PublishAck> {
+    let bytes: string | Buffer;
+    try {
+      bytes = this.options.encode(envelope);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
+    return this.enqueue(stream, envelope, bytes, Date.now() + timeoutMs, timeoutMs);
   }
 
-  /** Queue a message for this tick's script call on its stream. */
-  private enqueue(stream: StoredStream, envelope: Envelope, bytes: string | Buffer): Promise<[number, number]> {
+  /** Queue a message for this tick's script call on its stream; rejects TIMEOUT at `deadline`. */
+  private enqueue(stream: StoredStream, envelope: Envelope, bytes: string | Buffer, deadline: number, timeoutMs: number, wait = 10): Promise<PublishAck> {
+    const ms = deadline - Date.now();
+    if (ms <= 0) {
+      return Promise.reject(new CellularError('TIMEOUT', `Durable publish to "${stream.name}" timed out after ${timeoutMs} ms`, { data: { stream: stream.name } }));
+    }
     let queue = this.queued.get(stream.name);
     if (!queue) {
       queue = { stream, items: [] };
@@ -194,7 +219,35 @@ export class StreamStore {
       }
     }
     const items = queue.items;
-    return new Promise((resolve, reject) => items.push({ envelope, bytes, resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const item = new QueuedPublish(stream, envelope, bytes, deadline, timeoutMs, wait, resolve, reject);
+      item.slot = this.options.deadlines.schedule(ms, item);
+      items.push(item);
+    });
+  }
+
+  /** Settle a queued message with the script's answer: stored, duplicate, or full (2). */
+  private settle(it: QueuedPublish, seq: number, status: number): void {
+    if (it.settled) return; // timed out already; the message may still have been stored
+    it.settled = true;
+    this.options.deadlines.unschedule(it.slot, it);
+    if (status !== 2) {
+      it.resolve({ stream: it.stream.name, seq, duplicate: status === 1 });
+      return;
+    }
+    it.resolve(this.retryFull(it));
+  }
+
+  /** A full stream: `block` waits (backoff 10 ms doubling to 250 ms) and tries again until the deadline; the others refuse. */
+  private async retryFull(it: QueuedPublish): Promise<PublishAck> {
+    const { stream, wait } = it;
+    if (stream.overflow !== 'block' || Date.now() + wait > it.deadline) {
+      throw new CellularError('BACKPRESSURE', `Stream "${stream.name}" is full (${stream.maxMessages} unacknowledged messages)`, {
+        data: { stream: stream.name, maxMessages: stream.maxMessages },
+      });
+    }
+    await new Promise((r) => setTimeout(r, wait));
+    return this.enqueue(stream, it.envelope, it.bytes, it.deadline, it.timeoutMs, Math.min(wait * 2, 250));
   }
 
   /** One script call per stream and chunk of queued messages. */
@@ -210,39 +263,20 @@ export class StreamStore {
         for (const it of chunk) args.push(it.bytes, it.envelope.subject, it.envelope.id);
         resultOf<number[]>(batcher.command('cellularPublish', args)).then(
           (flat) => {
-            chunk.forEach((it, k) => {
-              it.resolve([flat[2 * k] ?? 0, flat[2 * k + 1] ?? 2]);
-            });
+            for (let k = 0; k < chunk.length; k++) this.settle(chunk[k]!, flat[2 * k] ?? 0, flat[2 * k + 1] ?? 2);
           },
           (e: unknown) => {
-            for (const it of chunk) it.reject(e);
+            for (const it of chunk) {
+              if (it.settled) continue;
+              it.settled = true;
+              this.options.deadlines.unschedule(it.slot, it);
+              it.reject(e instanceof Error ? e : new Error(String(e)));
+            }
           },
         );
       }
     }
     this.queued.clear();
-  }
-
-  /** Race a command against a deadline (TIMEOUT) on the shared deadline queue; the command may still complete later. */
-  private within<T>(work: Promise<T>, ms: number, stream: string): Promise<T> {
-    if (ms <= 0) return Promise.reject(new CellularError('TIMEOUT', `Durable publish to "${stream}" timed out`, { data: { stream } }));
-    return new Promise<T>((resolve, reject) => {
-      const handle = this.options.deadlines.add(ms, {
-        onExpire: () => {
-          reject(new CellularError('TIMEOUT', `Durable publish to "${stream}" timed out after ${ms} ms`, { data: { stream } }));
-        },
-      });
-      work.then(
-        (v) => {
-          handle.cancel();
-          resolve(v);
-        },
-        (e: unknown) => {
-          handle.cancel();
-          reject(e instanceof Error ? e : new Error(String(e)));
-        },
-      );
-    });
   }
 
   /**
