@@ -15,7 +15,7 @@ import { body, startBare, startGateway } from './servers.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const RUNS = Number(process.env.RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
 interface Result {
   rps: number;
