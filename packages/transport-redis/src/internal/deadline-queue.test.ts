@@ -10,12 +10,13 @@ describe('DeadlineQueue', () => {
     vi.useFakeTimers();
     const q = new DeadlineQueue(5, () => Date.now());
     const fired: string[] = [];
-    q.add(300, { onExpire: () => fired.push('c') });
-    q.add(100, { onExpire: () => fired.push('a') });
-    const b = q.add(200, { onExpire: () => fired.push('b') });
-    q.add(200, { onExpire: () => fired.push('b2') });
+    q.schedule(300, { onExpire: () => fired.push('c') });
+    q.schedule(100, { onExpire: () => fired.push('a') });
+    const b = { onExpire: () => fired.push('b') };
+    const bSlot = q.schedule(200, b);
+    q.schedule(200, { onExpire: () => fired.push('b2') });
     expect(vi.getTimerCount()).toBe(1);
-    b.cancel();
+    q.unschedule(bSlot, b);
     vi.advanceTimersByTime(99);
     expect(fired).toEqual([]);
     vi.advanceTimersByTime(10);
@@ -29,7 +30,7 @@ describe('DeadlineQueue', () => {
     vi.useFakeTimers();
     const q = new DeadlineQueue();
     const fn = vi.fn();
-    q.add(10, { onExpire: fn });
+    q.schedule(10, { onExpire: fn });
     q.clear();
     vi.advanceTimersByTime(100);
     expect(fn).not.toHaveBeenCalled();

@@ -7,13 +7,8 @@
 
 /** An entry that can expire. */
 export interface DeadlineEntry {
-  /** Called once when the deadline passes (never after `cancel`). */
+  /** Called once when the deadline passes (never after {@link DeadlineQueue.unschedule}). */
   readonly onExpire: () => void;
-}
-
-/** A cancellable handle. */
-export interface DeadlineHandle {
-  cancel(): void;
 }
 
 /** Deadline buckets with one armed timer. */
@@ -36,17 +31,7 @@ export class DeadlineQueue {
     return n;
   }
 
-  /** Schedule `entry` to expire in `delayMs`. */
-  add(delayMs: number, entry: DeadlineEntry): DeadlineHandle {
-    const slot = this.schedule(delayMs, entry);
-    return {
-      cancel: () => {
-        this.unschedule(slot, entry);
-      },
-    };
-  }
-
-  /** Allocation-free form of {@link add}: returns the slot to pass to {@link unschedule}. */
+  /** Schedule `entry` to expire in `delayMs`; returns the slot to pass to {@link unschedule}. */
   schedule(delayMs: number, entry: DeadlineEntry): number {
     const r = this.resolutionMs;
     const slot = Math.ceil((this.now() + Math.max(0, delayMs)) / r) * r;

@@ -53,9 +53,20 @@ class QueuedPublish implements DeadlineEntry {
   onExpire(): void {
     if (this.settled) return;
     this.settled = true;
-    const stream = this.stream.name;
-    this.reject(new CellularError('TIMEOUT', `Durable publish to "${stream}" timed out after ${this.timeoutMs} ms`, { data: { stream } }));
+    this.reject(publishTimeout(this.stream.name, this.timeoutMs));
   }
+
+  /** Take the settling over from the deadline; false when it expired (or settled) already. */
+  claim(deadlines: DeadlineQueue): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    deadlines.unschedule(this.slot, this);
+    return true;
+  }
+}
+
+function publishTimeout(stream: string, timeoutMs: number): CellularError {
+  return new CellularError('TIMEOUT', `Durable publish to "${stream}" timed out after ${timeoutMs} ms`, { data: { stream } });
 }
 
 /** The result of one batched command, or its error. */
@@ -204,9 +215,7 @@ export class StreamStore {
   /** Queue a message for this tick's script call on its stream; rejects TIMEOUT at `deadline`. */
   private enqueue(stream: StoredStream, envelope: Envelope, bytes: string | Buffer, deadline: number, timeoutMs: number, wait = 10): Promise<PublishAck> {
     const ms = deadline - Date.now();
-    if (ms <= 0) {
-      return Promise.reject(new CellularError('TIMEOUT', `Durable publish to "${stream.name}" timed out after ${timeoutMs} ms`, { data: { stream: stream.name } }));
-    }
+    if (ms <= 0) return Promise.reject(publishTimeout(stream.name, timeoutMs));
     let queue = this.queued.get(stream.name);
     if (!queue) {
       queue = { stream, items: [] };
@@ -228,9 +237,7 @@ export class StreamStore {
 
   /** Settle a queued message with the script's answer: stored, duplicate, or full (2). */
   private settle(it: QueuedPublish, seq: number, status: number): void {
-    if (it.settled) return; // timed out already; the message may still have been stored
-    it.settled = true;
-    this.options.deadlines.unschedule(it.slot, it);
+    if (!it.claim(this.options.deadlines)) return; // timed out already; the message may still have been stored
     if (status !== 2) {
       it.resolve({ stream: it.stream.name, seq, duplicate: status === 1 });
       return;
@@ -267,10 +274,7 @@ export class StreamStore {
           },
           (e: unknown) => {
             for (const it of chunk) {
-              if (it.settled) continue;
-              it.settled = true;
-              this.options.deadlines.unschedule(it.slot, it);
-              it.reject(e instanceof Error ? e : new Error(String(e)));
+              if (it.claim(this.options.deadlines)) it.reject(e instanceof Error ? e : new Error(String(e)));
             }
           },
         );
