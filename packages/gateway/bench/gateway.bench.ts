@@ -44,19 +44,16 @@ const median = (xs: number[]): number => {
 async function main(): Promise<void> {
   const bare = await startBare();
   const gateway = await startGateway(gw);
-  const bareUrl = bare.url;
-  const gwUrl = gateway.url;
-  const key = gateway.headers['x-api-key'] ?? '';
 
   const loadBefore = loadavg()[0] ?? 0;
   // Warm up both (JIT), then alternate so drift on a shared machine hits both alike.
-  await load(bareUrl, {});
-  await load(gwUrl, { 'x-api-key': key });
+  await load(bare.url, bare.headers);
+  await load(gateway.url, gateway.headers);
   const bareRuns: Result[] = [];
   const gwRuns: Result[] = [];
   for (let i = 0; i < RUNS; i++) {
-    bareRuns.push(await load(bareUrl, {}));
-    gwRuns.push(await load(gwUrl, { 'x-api-key': key }));
+    bareRuns.push(await load(bare.url, bare.headers));
+    gwRuns.push(await load(gateway.url, gateway.headers));
   }
   const b = { rps: median(bareRuns.map((r) => r.rps)), p50: median(bareRuns.map((r) => r.p50)), p99: median(bareRuns.map((r) => r.p99)) };
   const g = { rps: median(gwRuns.map((r) => r.rps)), p50: median(gwRuns.map((r) => r.p50)), p99: median(gwRuns.map((r) => r.p99)) };

@@ -1,9 +1,9 @@
 // The server measured by bench/instructions.mjs: the bench route bare or through the gateway (this
-// package's source, or the build in GATEWAY_DIST to compare two builds). Prints its URL, headers and pid.
+// package's source, or the build in GATEWAY_DIST to compare two builds). Prints its URL, the request body and headers, and its pid.
 import type * as GatewayModule from '../src/index.js';
-import { startBare, startGateway } from './servers.js';
+import { body, startBare, startGateway } from './servers.js';
 
 const gw = (await import(process.env.GATEWAY_DIST ?? '../src/index.js')) as typeof GatewayModule;
 // Audit batches of 512 as under the wall-clock bench's load (valgrind's pace would flush ~20 per 100 ms).
 const server = process.argv[2] === 'bare' ? await startBare() : await startGateway(gw, 60_000);
-process.stdout.write(`${JSON.stringify({ url: server.url, headers: server.headers, pid: process.pid })}\n`);
+process.stdout.write(`${JSON.stringify({ url: server.url, body, headers: server.headers, pid: process.pid })}\n`);

@@ -18,8 +18,7 @@ const server = spawn(
   { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env } },
 );
 const first = await new Promise((resolve) => createInterface({ input: server.stdout }).once('line', resolve));
-const { url, headers, pid } = JSON.parse(first);
-const body = JSON.stringify({ sku: 'sku-123', qty: 3, note: 'leave at the door' }); // as in bench/servers.ts
+const { url, body, headers, pid } = JSON.parse(first);
 const agent = new Agent({ keepAlive: true, maxSockets: 10 });
 const one = () =>
   new Promise((resolve, reject) => {

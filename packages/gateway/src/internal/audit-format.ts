@@ -21,16 +21,9 @@ function entryBody(seq: number, ts: number, prev: string, dataJson: string): str
   return `{"seq":${seq},"ts":${ts},"prev":"${prev}","data":${dataJson}}`;
 }
 
-/** Build an entry line (without the trailing newline) and its hash. */
-export function formatEntry(seq: number, ts: number, prev: string, dataJson: string): { line: string; hash: string } {
-  const body = entryBody(seq, ts, prev, dataJson);
-  const hash = sha256Hex(body);
-  return { line: `${body.slice(0, -1)},"hash":"${hash}"}`, hash };
-}
-
 /**
- * Bytes of pending entries, written as they are appended: the same line {@link formatEntry} builds,
- * plus its newline, UTF-8 encoded once into a growing buffer and hashed from those bytes. A batch of
+ * Bytes of pending entries, written as they are appended: each entry line (the body, then `,"hash":"…"}`
+ * in place of its closing brace) and its newline, UTF-8 encoded once into a growing buffer and hashed from those bytes. A batch of
  * strings would be encoded twice (for the hash and for the write), joined, and kept alive until the
  * write, long enough to be promoted out of the young generation.
  */
