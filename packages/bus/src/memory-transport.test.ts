@@ -175,6 +175,43 @@ describe('memory transport request/reply', () => {
     expect(t.pendingRequests).toBe(0);
   });
 
+  it('close rejects requests still queued for delivery as well as those waiting for a reply', async () => {
+    const t = make();
+    t.subscribe('slow', () => undefined);
+    const delivered = t.request(env('slow'), { timeout: 10_000 }).catch((e: unknown) => e);
+    await t.flushed(); // delivered, unanswered: in the pending table
+    const queued = t.request(env('slow'), { timeout: 10_000 }).catch((e: unknown) => e); // not yet delivered
+    expect(t.pendingRequests).toBe(2);
+    await t.close();
+    expect(await delivered).toMatchObject({ code: 'TRANSPORT_CLOSED' });
+    expect(await queued).toMatchObject({ code: 'TRANSPORT_CLOSED' });
+    expect(t.pendingRequests).toBe(0);
+  });
+
+  it('keeps the unanswered among many answered requests: they still time out, in deadline order', async () => {
+    vi.useFakeTimers();
+    const t = make();
+    t.subscribe('slow.*', () => undefined);
+    responder(t, 'fast', (e) => e.payload);
+    const slow: Promise<unknown>[] = [];
+    const answered: Promise<Envelope>[] = [];
+    // Interleave: the pending table grows past its compaction threshold with mostly answered entries.
+    for (let i = 0; i < 200; i++) {
+      answered.push(t.request(env('fast', i), { timeout: 1_000 }));
+      if (i % 50 === 0) slow.push(t.request(env(`slow.${String(i)}`), { timeout: 100 + i }).catch((e: unknown) => e));
+      if (i % 10 === 0) await vi.advanceTimersByTimeAsync(0);
+    }
+    expect((await Promise.all(answered)).map((r) => r.payload)).toEqual([...Array(200).keys()]);
+    expect(t.pendingRequests).toBe(4);
+    await vi.advanceTimersByTimeAsync(160); // deadlines 100 and 150 passed, 200 and 250 not yet
+    expect(t.pendingRequests).toBe(2);
+    expect(await slow[0]).toMatchObject({ code: 'TIMEOUT', data: { subject: 'slow.0' } });
+    expect(await slow[1]).toMatchObject({ code: 'TIMEOUT', data: { subject: 'slow.50' } });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await slow[3]).toMatchObject({ code: 'TIMEOUT', data: { subject: 'slow.150' } });
+    expect(t.pendingRequests).toBe(0);
+  });
+
   it('the first reply wins and late replies are dropped', async () => {
     const t = make();
     responder(t, 'race', () => 'first');

@@ -30,7 +30,7 @@ import type {
   TransportSubscribeOptions,
   TransportSubscription,
 } from '@cellular/core';
-import { BatchClock, BusEnvelope, type ReplyTarget } from './internal/bus-envelope.js';
+import { BatchClock, BusEnvelope, isBusEnvelope, type ReplyTarget } from './internal/bus-envelope.js';
 import { MemoryStreams } from './internal/memory-streams.js';
 import { SubjectTrie, type MatchResult } from './internal/subject-trie.js';
 import type { StreamJournal } from './stream-journal.js';
@@ -57,43 +57,64 @@ export interface MemoryTransportOptions {
 
 const noop = (): void => undefined;
 
+/** What a pending request needs from the transport that sent it. */
+interface PendingOwner {
+  readonly inboxPrefix: string;
+  /** Index a request by number once its reply subject exists. */
+  address(p: PendingRequest): void;
+}
+
 /**
  * A request waiting for its reply; also the {@link ReplyTarget} its envelope routes the reply to.
- * Pending requests form an intrusive list (no Map insert and delete per request: with requests
- * constantly coming and going, hash-table rehashing was a tenth of a request's cost); only a request
- * whose reply subject was actually built is also indexed by number, for replies that arrive by subject.
+ * Kept small (every field is written once per request): the abort wiring lives in its own object,
+ * made only for requests with a signal, and the pending table is an array of these rather than a
+ * linked list, so answering a request writes one flag instead of relinking its neighbours.
  */
 class PendingRequest implements ReplyTarget {
-  resolve: (value: unknown) => void = noop;
-  reject: (error: CellularError) => void = noop;
-  signal: AbortSignal | undefined = undefined;
-  onAbort: (() => void) | undefined = undefined;
-  prev: PendingRequest | undefined = undefined;
-  next: PendingRequest | undefined = undefined;
+  // Fields are assigned in the constructor, not initialised in the class body: initialisers compile
+  // to a separate function that the optimiser did not inline into the request path.
+  declare resolve: (value: unknown) => void;
+  declare reject: (error: CellularError) => void;
+  declare abort: PendingAbort | undefined;
   /** Still waiting (not answered, timed out, cancelled or closed). */
-  live = true;
+  declare live: boolean;
   /** Its reply subject was built, so it is indexed by number. */
-  addressed = false;
+  declare addressed: boolean;
+  declare readonly id: number;
+  declare readonly owner: PendingOwner;
+  declare readonly deadline: number;
+  declare readonly subject: string;
+  /** When set, the request resolves with `decode(decodeArg, payload, isError)` instead of an envelope. */
+  declare readonly decode: ReplyDecoder | undefined;
+  declare readonly decodeArg: unknown;
 
-  constructor(
-    readonly id: number,
-    readonly inbox: string,
-    /** Indexes the request by number once its reply subject exists. */
-    private readonly onAddressed: (p: PendingRequest) => void,
-    readonly deadline: number,
-    readonly subject: string,
-    /** When set, the request resolves with `decode(decodeArg, payload, isError)` instead of an envelope. */
-    readonly decode: ReplyDecoder | undefined,
-    readonly decodeArg: unknown,
-  ) {}
+  constructor(id: number, owner: PendingOwner, deadline: number, subject: string, decode: ReplyDecoder | undefined, decodeArg: unknown) {
+    this.resolve = noop;
+    this.reject = noop;
+    this.abort = undefined;
+    this.live = true;
+    this.addressed = false;
+    this.id = id;
+    this.owner = owner;
+    this.deadline = deadline;
+    this.subject = subject;
+    this.decode = decode;
+    this.decodeArg = decodeArg;
+  }
 
   replySubject(): string {
     if (!this.addressed && this.live) {
       this.addressed = true;
-      this.onAddressed(this);
+      this.owner.address(this);
     }
-    return this.inbox + this.id.toString(36);
+    return this.owner.inboxPrefix + this.id.toString(36);
   }
+}
+
+/** The abort listener of a request made with a signal. */
+interface PendingAbort {
+  readonly signal: AbortSignal;
+  readonly listener: () => void;
 }
 
 /** The request whose promise is being created: lets one shared executor fill in resolve/reject. */
@@ -229,7 +250,7 @@ export class MemoryTransport implements Transport {
   private readonly listeners = new Set<(status: TransportStatus) => void>();
 
   // Delivery batch: one flat array reused across batches, STRIDE slots per message: (match, envelope
-  // or payload, headers or AS_ENVELOPE, contract). Messages from the bus's fast path carry their parts
+  // or payload, headers or AS_ENVELOPE, contract or, for a request, its PendingRequest). Messages from the bus's fast path carry their parts
   // and get their envelope built at delivery, so a long synchronous publish loop retains no
   // per-message objects; reusing the array avoids regrowing (and re-promoting) it for every batch.
   private queue: unknown[] = [];
@@ -238,16 +259,18 @@ export class MemoryTransport implements Transport {
   private flushWaiters: (() => void)[] | undefined;
 
   // Request/reply: one inbox, one timer.
-  private readonly inboxPrefix: string;
-  /** Waiting requests, oldest first (an intrusive list), and how many. */
-  private pendingHead: PendingRequest | undefined;
-  private pendingTail: PendingRequest | undefined;
+  /** Prefix of this transport's reply subjects (read by its pending requests). @internal */
+  readonly inboxPrefix: string;
+  /**
+   * Waiting requests, oldest first, in `pending[0, pendingLength)`; answered ones stay in place (their
+   * `live` is false) until the table empties, the timer scans it, or it grows past twice the waiting
+   * count, when it is compacted. `pendingCount` counts the live ones.
+   */
+  private readonly pending: (PendingRequest | undefined)[] = [];
+  private pendingLength = 0;
   private pendingCount = 0;
   /** Waiting requests whose reply subject was built, by number (replies that arrive by subject). */
   private readonly addressed = new Map<number, PendingRequest>();
-  private readonly onAddressed = (p: PendingRequest): void => {
-    this.addressed.set(p.id, p);
-  };
   private requestSeq = 0;
   /** Request deadlines read the clock once per microtask batch. */
   private readonly batchClock: BatchClock;
@@ -283,6 +306,11 @@ export class MemoryTransport implements Transport {
       ...(options.journal === undefined ? {} : { journal: options.journal }),
     };
     this.streams = new MemoryStreams(streamOptions);
+  }
+
+  /** Index a pending request by number once its reply subject exists. @internal */
+  address(p: PendingRequest): void {
+    this.addressed.set(p.id, p);
   }
 
   get status(): TransportStatus {
@@ -432,6 +460,11 @@ export class MemoryTransport implements Transport {
           }
         }
       }
+      // A request carries its pending entry in the fourth slot: most are answered during delivery,
+      // so only the others are entered in the pending table.
+      if (headers === AS_ENVELOPE && contract !== undefined && (contract as unknown as PendingRequest).live) {
+        this.tablePending(contract as unknown as PendingRequest);
+      }
     }
     this.queueLength = 0;
     if (q.length > MAX_RETAINED_QUEUE) this.queue = [];
@@ -500,7 +533,7 @@ export class MemoryTransport implements Transport {
   ): Promise<unknown> {
     const m = this.requestMatch(subject, timeout, signal);
     if (m instanceof Promise) return m;
-    const p = new PendingRequest(++this.requestSeq, this.inboxPrefix, this.onAddressed, this.batchClock.now() + timeout, subject, decode, arg);
+    const p = new PendingRequest(++this.requestSeq, this, this.batchClock.now() + timeout, subject, decode, arg);
     const req = new BusEnvelope(subject, payload, this.batchClock.now(), headers, contract);
     req.routeReply(p, undefined);
     return this.track(m, p, req, signal);
@@ -518,9 +551,9 @@ export class MemoryTransport implements Transport {
     if (m instanceof Promise) return m;
     // One inbox per transport; each request gets its own reply subject under it, so the caller's
     // correlation id (if any) travels unchanged and the pending map is keyed by request number.
-    const p = new PendingRequest(++this.requestSeq, this.inboxPrefix, this.onAddressed, this.batchClock.now() + options.timeout, subject, decode, decodeArg);
+    const p = new PendingRequest(++this.requestSeq, this, this.batchClock.now() + options.timeout, subject, decode, decodeArg);
     let req: Envelope;
-    if (envelope instanceof BusEnvelope) {
+    if (isBusEnvelope(envelope)) {
       envelope.routeReply(p, envelope.correlationId);
       req = envelope;
     } else {
@@ -558,24 +591,20 @@ export class MemoryTransport implements Transport {
     const promise = new Promise<unknown>(capture);
     capturing = undefined;
     if (signal !== undefined) {
-      p.signal = signal;
-      p.onAbort = () => {
+      const listener = (): void => {
         if (p.live) {
           this.take(p);
           p.reject(cancelled(p.subject, signal));
         }
       };
-      signal.addEventListener('abort', p.onAbort, { once: true });
+      p.abort = { signal, listener };
+      signal.addEventListener('abort', listener, { once: true });
     }
     if (this.pendingCount === 0) this.timer?.ref();
-    const tail = this.pendingTail;
-    p.prev = tail;
-    if (tail === undefined) this.pendingHead = p;
-    else tail.next = p;
-    this.pendingTail = p;
+    // Counted now, entered in the table only if delivery did not answer it (see flush).
     this.pendingCount++;
     if (p.deadline < this.timerDeadline) this.armTimer(p.deadline);
-    this.enqueue(m, req, AS_ENVELOPE, undefined);
+    this.enqueue(m, req, AS_ENVELOPE, p);
     return promise;
   }
 
@@ -583,16 +612,38 @@ export class MemoryTransport implements Transport {
   private take(p: PendingRequest): void {
     if (!p.live) return;
     p.live = false;
-    const { prev, next } = p;
-    if (prev === undefined) this.pendingHead = next;
-    else prev.next = next;
-    if (next === undefined) this.pendingTail = prev;
-    else next.prev = prev;
-    p.prev = p.next = undefined;
-    this.pendingCount--;
     if (p.addressed) this.addressed.delete(p.id);
-    if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
-    if (this.pendingCount === 0) this.timer?.unref();
+    const abort = p.abort;
+    if (abort !== undefined) abort.signal.removeEventListener('abort', abort.listener);
+    if (--this.pendingCount === 0) {
+      // Nothing waits: empty the table (clearing slots is a plain store, no write barrier).
+      const table = this.pending;
+      for (let i = 0; i < this.pendingLength; i++) table[i] = undefined;
+      this.pendingLength = 0;
+      this.timer?.unref();
+    }
+  }
+
+  /** Enter a request its delivery did not answer in the table (for its deadline and for close). */
+  private tablePending(p: PendingRequest): void {
+    let n = this.pendingLength;
+    if (n >= 32 && n > 2 * this.pendingCount) n = this.compactPending();
+    this.pending[n] = p;
+    this.pendingLength = n + 1;
+  }
+
+  /** Move the live requests to the front of the table, in order; returns the new length. */
+  private compactPending(): number {
+    const table = this.pending;
+    const n = this.pendingLength;
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const p = table[i]!;
+      if (p.live) table[k++] = p;
+    }
+    for (let i = k; i < n; i++) table[i] = undefined;
+    this.pendingLength = k;
+    return k;
   }
 
   /** The pending request a reply subject under the inbox names, if it still waits. */
@@ -608,7 +659,7 @@ export class MemoryTransport implements Transport {
     this.take(p);
     if (p.decode === undefined) p.resolve(envelope);
     else {
-      const isError = !(envelope instanceof BusEnvelope && !envelope.hasHeaders) && envelope.headers[HEADERS.error] === '1';
+      const isError = !(isBusEnvelope(envelope) && !envelope.hasHeaders) && envelope.headers[HEADERS.error] === '1';
       decodeInto(p, envelope.payload, isError);
     }
   }
@@ -637,9 +688,10 @@ export class MemoryTransport implements Transport {
    * @internal
    */
   answer(request: Envelope, payload: unknown, isError: boolean): boolean {
-    if (!(request instanceof BusEnvelope)) return false;
-    const target = request.replyTarget;
-    if (!(target instanceof PendingRequest) || target.inbox !== this.inboxPrefix) return false;
+    if (!isBusEnvelope(request)) return false;
+    // Reply targets are only ever made by memory transports; this one answers its own.
+    const target = request.replyTarget as PendingRequest | undefined;
+    if (target === undefined || target.owner !== this) return false;
     const status = this.currentStatus;
     if (status !== 'connected' && status !== 'draining') throw closedError('publish');
     // A late or duplicate reply finds its request gone (or replaced, never: numbers are not reused).
@@ -676,13 +728,17 @@ export class MemoryTransport implements Transport {
     this.timerDeadline = Infinity;
     const now = this.clock.now();
     let next = Infinity;
-    for (let p = this.pendingHead, after: PendingRequest | undefined; p !== undefined; p = after) {
-      after = p.next;
+    // Compact first so that the scan sees live requests only; rejecting may run user code, which may
+    // add requests (appended after `n`, armed by track) or cancel some (then `live` is false).
+    const n = this.compactPending();
+    const table = this.pending;
+    for (let i = 0; i < n; i++) {
+      // the last take empties the table: slots read after it are cleared
+      const p = table[i];
+      if (p === undefined || !p.live) continue;
       if (p.deadline <= now) {
         this.take(p);
-        p.reject(
-          new CellularError('TIMEOUT', `Request to "${p.subject}" timed out`, { data: { subject: p.subject } }),
-        );
+        p.reject(new CellularError('TIMEOUT', `Request to "${p.subject}" timed out`, { data: { subject: p.subject } }));
       } else if (p.deadline < next) next = p.deadline;
     }
     if (next !== Infinity) this.armTimer(next);
@@ -697,7 +753,7 @@ export class MemoryTransport implements Transport {
     if (this.currentStatus !== 'connected' && this.currentStatus !== 'draining') {
       return Promise.reject(closedError('publishDurable'));
     }
-    const plain = envelope instanceof BusEnvelope ? envelope.toJSON() : envelope;
+    const plain = isBusEnvelope(envelope) ? envelope.toJSON() : envelope;
     return this.streams.publishDurable(plain, options);
   }
 
@@ -727,12 +783,18 @@ export class MemoryTransport implements Transport {
     this.setStatus('closed');
     for (const s of this.subscriptions) s.finish();
     this.subscriptions.clear();
+    // Requests still queued for delivery are pending but not yet in the table.
+    const waiting: PendingRequest[] = [];
+    for (let i = 0; i < this.queueLength; i += STRIDE) {
+      if (this.queue[i + 2] === AS_ENVELOPE && this.queue[i + 3] !== undefined) waiting.push(this.queue[i + 3] as PendingRequest);
+    }
     this.queue = [];
     this.queueLength = 0;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    for (let p = this.pendingHead, after: PendingRequest | undefined; p !== undefined; p = after) {
-      after = p.next;
+    const table = [...this.pending.slice(0, this.pendingLength), ...waiting];
+    for (const p of table) {
+      if (p === undefined || !p.live) continue;
       this.take(p);
       p.reject(closedError('wait for a reply'));
     }

@@ -83,8 +83,17 @@ export interface ReplyTarget {
   replySubject(): string;
 }
 
+/**
+ * Brands checked instead of `instanceof`: in Node 20 an `instanceof` against a class imported from
+ * another module is not folded by the optimising compiler and costs a generic builtin call (about a
+ * twentieth of a request/reply round trip, measured with callgrind).
+ */
+const ROUTE_BRAND = Symbol('ExplicitRoute');
+const ENVELOPE_BRAND = Symbol('BusEnvelope');
+
 /** Reply routing with an explicit reply subject or correlation id (set by a caller or a foreign path). */
 class ExplicitRoute {
+  declare readonly [ROUTE_BRAND]: true;
   constructor(
     public replyTo: string | undefined,
     public correlationId: string | undefined,
@@ -93,8 +102,14 @@ class ExplicitRoute {
 }
 
 /** The route of an envelope with a reply target and nothing explicit yet (no allocation per request). */
+Object.defineProperty(ExplicitRoute.prototype, ROUTE_BRAND, { value: true });
+
+function isExplicit(r: ExplicitRoute | ReplyTarget | undefined): r is ExplicitRoute {
+  return r !== undefined && (r as Partial<ExplicitRoute>)[ROUTE_BRAND] === true;
+}
+
 function explicit(r: ExplicitRoute | ReplyTarget | undefined): ExplicitRoute {
-  return r instanceof ExplicitRoute ? r : new ExplicitRoute(undefined, undefined, r);
+  return isExplicit(r) ? r : new ExplicitRoute(undefined, undefined, r);
 }
 
 /**
@@ -102,6 +117,7 @@ function explicit(r: ExplicitRoute | ReplyTarget | undefined): ExplicitRoute {
  * one message costs one object however many subscribers read it. Treat it as read-only once published.
  */
 export class BusEnvelope<T = unknown> implements Envelope<T>, MessageContext {
+  declare readonly [ENVELOPE_BRAND]: true;
   subject: string;
   payload: T;
   timestamp: number;
@@ -126,8 +142,6 @@ export class BusEnvelope<T = unknown> implements Envelope<T>, MessageContext {
     this.timestamp = timestamp;
     this.#id = nextSequence();
     this.#headers = headers;
-    this.#capabilities = undefined;
-    this.#reply = undefined;
     if (contract !== undefined) this.contract = contract;
   }
 
@@ -181,7 +195,7 @@ export class BusEnvelope<T = unknown> implements Envelope<T>, MessageContext {
   /** The in-memory request this envelope carries, when the transport routes its reply directly. */
   get replyTarget(): ReplyTarget | undefined {
     const r = this.#reply;
-    return r instanceof ExplicitRoute ? r.target : r;
+    return isExplicit(r) ? r.target : r;
   }
 
   /** Route this request's reply to `target` (reply subject and default correlation id derived lazily). */
@@ -224,6 +238,13 @@ export class BusEnvelope<T = unknown> implements Envelope<T>, MessageContext {
     if (this.contract !== undefined) out.contract = { name: this.contract.name, version: this.contract.version };
     return out;
   }
+}
+
+Object.defineProperty(BusEnvelope.prototype, ENVELOPE_BRAND, { value: true });
+
+/** True for the in-memory transport's own envelopes (a brand check; see ENVELOPE_BRAND). */
+export function isBusEnvelope(envelope: Envelope): envelope is BusEnvelope {
+  return (envelope as Partial<BusEnvelope>)[ENVELOPE_BRAND] === true;
 }
 
 /** Split a capabilities header (`a, b,c`) into a frozen list. */

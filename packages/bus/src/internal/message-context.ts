@@ -5,7 +5,7 @@
  */
 import { HEADERS } from '@cellular/core';
 import type { DurableContext, DurableMessage, Envelope, MessageContext } from '@cellular/core';
-import { BusEnvelope, parseCapabilities } from './bus-envelope.js';
+import { isBusEnvelope, parseCapabilities } from './bus-envelope.js';
 
 /** A {@link MessageContext} over one envelope. */
 export class EnvelopeContext implements MessageContext {
@@ -28,7 +28,7 @@ export class EnvelopeContext implements MessageContext {
 
 /** The context of an envelope: the envelope itself when it is the bus's own (no allocation). */
 export function contextOf(envelope: Envelope): MessageContext {
-  if (envelope instanceof BusEnvelope) return envelope;
+  if (isBusEnvelope(envelope)) return envelope;
   return new EnvelopeContext(envelope);
 }
 
