@@ -87,8 +87,11 @@ class PendingRequest implements ReplyTarget {
   /** When set, the request resolves with `decode(decodeArg, payload, isError)` instead of an envelope. */
   declare readonly decode: ReplyDecoder | undefined;
   declare readonly decodeArg: unknown;
+  /** The request envelope while it waits in the delivery queue (the queue holds this entry instead). */
+  declare request: Envelope | undefined;
 
   constructor(id: number, owner: PendingOwner, deadline: number, subject: string, decode: ReplyDecoder | undefined, decodeArg: unknown) {
+    this.request = undefined;
     this.resolve = noop;
     this.reject = noop;
     this.abort = undefined;
@@ -117,14 +120,6 @@ interface PendingAbort {
   readonly listener: () => void;
 }
 
-/** The request whose promise is being created: lets one shared executor fill in resolve/reject. */
-let capturing: PendingRequest | undefined;
-function capture(resolve: (value: unknown) => void, reject: (error: CellularError) => void): void {
-  const p = capturing!;
-  p.resolve = resolve;
-  p.reject = reject;
-}
-
 /**
  * Turns a reply into the request's result (internal, for the bus): gets the reply payload and whether
  * it carries an error; returns the value or throws the CellularError the caller should see.
@@ -137,6 +132,8 @@ const EMPTY_MATCH_DRAINED = Promise.resolve();
 const STRIDE = 4;
 /** Marks a queued item that is already an envelope. */
 const AS_ENVELOPE = Symbol('envelope');
+/** Marks a queued item that is a request's PendingRequest (its envelope in `request`). */
+const AS_REQUEST = Symbol('request');
 /** Queue slots kept for reuse after a flush; a larger array is dropped to give its memory back. */
 const MAX_RETAINED_QUEUE = 1 << 20;
 
@@ -250,7 +247,7 @@ export class MemoryTransport implements Transport {
   private readonly listeners = new Set<(status: TransportStatus) => void>();
 
   // Delivery batch: one flat array reused across batches, STRIDE slots per message: (match, envelope
-  // or payload, headers or AS_ENVELOPE, contract or, for a request, its PendingRequest). Messages from the bus's fast path carry their parts
+  // or payload or a request's PendingRequest, headers or AS_ENVELOPE or AS_REQUEST, contract). Messages from the bus's fast path carry their parts
   // and get their envelope built at delivery, so a long synchronous publish loop retains no
   // per-message objects; reusing the array avoids regrowing (and re-promoting) it for every batch.
   private queue: unknown[] = [];
@@ -437,10 +434,14 @@ export class MemoryTransport implements Transport {
       const headers = q[i + 2];
       const contract = q[i + 3] as { name: string; version: number } | undefined;
       q[i] = q[i + 1] = q[i + 2] = q[i + 3] = undefined;
-      const env =
-        headers === AS_ENVELOPE
-          ? (item as Envelope)
-          : new BusEnvelope(m.subject, item, now, headers as Record<string, string> | undefined, contract);
+      let env: Envelope;
+      let request: PendingRequest | undefined;
+      if (headers === AS_ENVELOPE) env = item as Envelope;
+      else if (headers === AS_REQUEST) {
+        request = item as PendingRequest;
+        env = request.request!;
+        request.request = undefined;
+      } else env = new BusEnvelope(m.subject, item, now, headers as Record<string, string> | undefined, contract);
       const plain = m.plain;
       for (let j = 0; j < plain.length; j++) {
         const s = plain[j]!;
@@ -460,11 +461,8 @@ export class MemoryTransport implements Transport {
           }
         }
       }
-      // A request carries its pending entry in the fourth slot: most are answered during delivery,
-      // so only the others are entered in the pending table.
-      if (headers === AS_ENVELOPE && contract !== undefined && (contract as unknown as PendingRequest).live) {
-        this.tablePending(contract as unknown as PendingRequest);
-      }
+      // Most requests are answered during their delivery; only the others enter the pending table.
+      if (request?.live === true) this.tablePending(request);
     }
     this.queueLength = 0;
     if (q.length > MAX_RETAINED_QUEUE) this.queue = [];
@@ -587,9 +585,12 @@ export class MemoryTransport implements Transport {
 
   /** Register a pending request, arm its deadline and signal, and send it. */
   private track(m: MatchResult<MemorySubscription>, p: PendingRequest, req: Envelope, signal: AbortSignal | undefined): Promise<unknown> {
-    capturing = p;
-    const promise = new Promise<unknown>(capture);
-    capturing = undefined;
+    // A closure per request, not a module-level "current request" variable: storing the new entry in
+    // long-lived memory costs a write-barrier slow path, allocating a small closure does not.
+    const promise = new Promise<unknown>((resolve, reject) => {
+      p.resolve = resolve;
+      p.reject = reject;
+    });
     if (signal !== undefined) {
       const listener = (): void => {
         if (p.live) {
@@ -604,7 +605,8 @@ export class MemoryTransport implements Transport {
     // Counted now, entered in the table only if delivery did not answer it (see flush).
     this.pendingCount++;
     if (p.deadline < this.timerDeadline) this.armTimer(p.deadline);
-    this.enqueue(m, req, AS_ENVELOPE, p);
+    p.request = req;
+    this.enqueue(m, p, AS_REQUEST, undefined);
     return promise;
   }
 
@@ -786,7 +788,7 @@ export class MemoryTransport implements Transport {
     // Requests still queued for delivery are pending but not yet in the table.
     const waiting: PendingRequest[] = [];
     for (let i = 0; i < this.queueLength; i += STRIDE) {
-      if (this.queue[i + 2] === AS_ENVELOPE && this.queue[i + 3] !== undefined) waiting.push(this.queue[i + 3] as PendingRequest);
+      if (this.queue[i + 2] === AS_REQUEST) waiting.push(this.queue[i + 1] as PendingRequest);
     }
     this.queue = [];
     this.queueLength = 0;
