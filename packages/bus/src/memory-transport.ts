@@ -436,12 +436,14 @@ export class MemoryTransport implements Transport {
       q[i] = q[i + 1] = q[i + 2] = q[i + 3] = undefined;
       let env: Envelope;
       let request: PendingRequest | undefined;
-      if (headers === AS_ENVELOPE) env = item as Envelope;
+      // `typeof` first: comparing a slot that holds objects, undefined and symbols with `===` has
+      // mixed type feedback and calls the generic StrictEqual builtin for every message.
+      if (typeof headers !== 'symbol') env = new BusEnvelope(m.subject, item, now, headers as Record<string, string> | undefined, contract);
       else if (headers === AS_REQUEST) {
         request = item as PendingRequest;
         env = request.request!;
         request.request = undefined;
-      } else env = new BusEnvelope(m.subject, item, now, headers as Record<string, string> | undefined, contract);
+      } else env = item as Envelope;
       const plain = m.plain;
       for (let j = 0; j < plain.length; j++) {
         const s = plain[j]!;
