@@ -49,4 +49,4 @@ for (const f of readdirSync(out)) {
   const m = /^totals:\s+(\d+)/m.exec(readFileSync(join(out, f), 'utf8'));
   if (m) total += Number(m[1]);
 }
-process.stdout.write(`${mode}: ${Math.round(total / Number(countArg)).toLocaleString('en')} instructions per request (${countArg} requests after ${warmArg})\n`);
+process.stdout.write(`${mode}: ${Math.round(total / Number(countArg)).toLocaleString('en')} instructions per request (${countArg} requests after ${warmArg}); callgrind output kept in ${out} (callgrind_annotate)\n`);

@@ -158,6 +158,16 @@ export class AuditLog implements AuditSink {
 
   /** Append an event. Returns its sequence number. Throws INTERNAL once the log has failed or closed. */
   append(event: AuditEvent | Readonly<Record<string, unknown>>): number {
+    return this.appendJson(JSON.stringify(event));
+  }
+
+  /**
+   * Append an event given as its JSON text: the gateway's path, which serialises its own events faster
+   * than `JSON.stringify` and byte for byte the same (`internal/audit-json.ts`). Same checks and errors as
+   * {@link append}.
+   * @internal
+   */
+  appendJson(json: string): number {
     if (this.#failed !== undefined || this.#closed) {
       throw new CellularError('INTERNAL', 'Audit log unavailable', { cause: this.#failed });
     }
@@ -165,7 +175,6 @@ export class AuditLog implements AuditSink {
       throw new CellularError('BACKPRESSURE', 'Audit log is behind');
     }
     const seq = this.#seq + 1;
-    const json = JSON.stringify(event);
     const dataJson = this.#opts.cipher ? JSON.stringify({ enc: this.#opts.cipher.encrypt(`audit:${seq}`, json) }) : json;
     this.#head = this.#pending.append(seq, this.#now(), this.#head, dataJson);
     this.#seq = seq;

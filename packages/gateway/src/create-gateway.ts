@@ -22,14 +22,16 @@ import type { CellBus, EventContract, Logger, RequestContract, RequestOptions, R
 import { CellularError, HEADERS, silentLogger } from '@cellular/core';
 import type { ApiKeyStore } from './api-key-store.js';
 import type { AuditEvent, AuditSink } from './audit-log.js';
+import { AuditLog } from './audit-log.js';
 import type { GatewayStatsOptions, GatewayStatsSnapshot } from './gateway-stats.js';
 import { GatewayStats } from './gateway-stats.js';
 import type { GatewayRoute } from './gateway-route.js';
 import { assertRoute, toRouteDeclaration } from './gateway-route.js';
-import type { ErrorBody } from './http-errors.js';
 import { toErrorResponse } from './http-errors.js';
 import type { CorsOptions, SecurityHeaderOptions } from './internal/http-policy.js';
 import { corsPolicy, securityHeaders } from './internal/http-policy.js';
+import type { AuditDecision, AuditRoute } from './internal/audit-json.js';
+import { auditEventJson, auditEventOf, auditRoute } from './internal/audit-json.js';
 import { isObjectSchema, jsonSchemaOf } from './internal/json-schema.js';
 import { unknownKeyChecker } from './internal/unknown-keys.js';
 import type { LimitResult } from './internal/local-rate-limiter.js';
@@ -114,6 +116,10 @@ export interface GatewayOptions {
   readonly limits?: GatewayLimits;
   /** CORS; closed (no CORS headers) unless given. */
   readonly cors?: CorsOptions;
+  /**
+   * Security headers: the JSON set on API responses, the browser set on `pages`, HSTS only on requests
+   * that came over TLS. On by default; see {@link SecurityHeaderOptions}.
+   */
   readonly securityHeaders?: SecurityHeaderOptions;
   /** Where and how the OpenAPI document is served; false to not serve it. Defaults to `GET /openapi.json`, public. */
   readonly openapi?: false | (OpenApiOptions & { readonly path?: string });
@@ -121,7 +127,8 @@ export interface GatewayOptions {
   readonly requestTimeoutMs?: number;
   /**
    * Static public pages (an app's HTML, JS, CSS): path -> content and type. They carry no data, need no
-   * authentication and get the security headers; everything with data stays behind contract routes.
+   * authentication and get the full browser header set (the API set plus `Referrer-Policy` and
+   * `Cross-Origin-Opener-Policy`); everything with data stays behind contract routes.
    */
   readonly pages?: Readonly<Record<string, { readonly body: string; readonly type: string }>>;
   readonly stats?: GatewayStatsOptions;
@@ -145,13 +152,22 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** What the route guard learned about a request, kept on the request for the handler and `onResponse`. */
+/**
+ * Per-request state, created by the gateway's `onRequest` hook: when the request started (for the
+ * latency stats) and what the route guard learned, kept on the request for the handler.
+ */
 class RequestState {
+  /** `performance.now()` when the gateway first saw the request. */
+  readonly start: number;
   principal: Principal | undefined = undefined;
   capabilities: readonly string[] = [];
   /** `HEADERS.capabilities` for the bus: the capabilities comma-joined. */
   capabilityHeader = '';
   authMethod = 'none';
+
+  constructor(start: number) {
+    this.start = start;
+  }
 }
 
 /** Where the state lives on a request (a decoration: no per-request WeakMap entry). */
@@ -176,14 +192,6 @@ interface AuthResult {
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
-function send(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send(body);
-}
-
-function sendError(reply: FastifyReply, error: CellularError, statusOverride?: number): void {
-  const { status, body } = toErrorResponse(error);
-  send(reply, statusOverride ?? status, body);
-}
 
 /** The 4xx status Fastify chose (413, 415, 400, …), kept as is; anything else is ours to map. */
 function clientStatus(err: FastifyError): number | undefined {
@@ -231,6 +239,15 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+/**
+ * Whether the request arrived over TLS: Fastify's `request.protocol`, which is `https` for a TLS socket
+ * or, only from a proxy `trustProxy` trusts, for a last `X-Forwarded-Proto` of `https`.
+ */
+function isHttps(req: FastifyRequest): boolean {
+  const p: unknown = req.protocol; // a proxy's header value, or undefined without a socket
+  return p === 'https' || (typeof p === 'string' && p.length === 5 && p.toLowerCase() === 'https');
+}
+
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
@@ -267,7 +284,34 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
   const queryLimit = limits.queryParams ?? 32;
   const stats = new GatewayStats(options.stats);
-  const headers = securityHeaders(options.securityHeaders);
+
+  /**
+   * Count a finished request in the stats: its latency (from the gateway's `onRequest` hook to the
+   * response handed to Node), status and principal. Every response the gateway sends is counted here,
+   * where it is sent: an `onResponse` hook would cost two response listeners and a hook run per request.
+   */
+  function counted(req: FastifyRequest, status: number): void {
+    const st = (req as StatefulRequest)[STATE];
+    stats.request(st === null ? 0 : performance.now() - st.start, status);
+    if (st?.principal) stats.seen(st.principal.id);
+  }
+
+  function sendError(reply: FastifyReply, error: CellularError, statusOverride?: number): void {
+    const { status, body } = toErrorResponse(error);
+    const code = statusOverride ?? status;
+    reply.code(code).type('application/json; charset=utf-8').send(body);
+    counted(reply.request, code);
+  }
+
+  const headerPolicy = securityHeaders(options.securityHeaders);
+  const { names: apiHeaderNames, values: apiHeaderValues } = headerPolicy.api;
+  const hsts = headerPolicy.hsts;
+
+  /** The API header set on every response, and HSTS when the request came over TLS (RFC 6797 §7.2). */
+  function setSecurityHeaders(req: FastifyRequest, reply: FastifyReply): void {
+    for (let i = 0; i < apiHeaderNames.length; i++) reply.header(apiHeaderNames[i] as string, apiHeaderValues[i]);
+    if (hsts !== undefined && isHttps(req)) reply.header('strict-transport-security', hsts);
+  }
   const cors = options.cors ? corsPolicy(options.cors) : undefined;
   const streams = new Set<() => void>();
   // The payload was validated against the contract just before; the reply type is the contract's.
@@ -296,8 +340,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     genReqId: () => randomUUID(),
     exposeHeadRoutes: false,
     return503OnClosing: true,
-    frameworkErrors: (err, _req, reply) => {
-      reply.headers(headers);
+    frameworkErrors: (err, req, reply) => {
+      (req as unknown as StatefulRequest)[STATE] = new RequestState(performance.now());
+      setSecurityHeaders(req, reply);
       sendError(reply, fastifyErrorToCellular(err), clientStatus(err));
     },
   });
@@ -344,7 +389,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   app.addHook('onRequest', (req, reply, done) => {
-    reply.headers(headers);
+    (req as StatefulRequest)[STATE] = new RequestState(performance.now());
+    setSecurityHeaders(req, reply);
     reply.header('x-request-id', req.id);
     if (cors) {
       const h = cors.headersFor(headerValue(req.headers.origin));
@@ -360,13 +406,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         if (!refuseRate(reply, x)) done();
       }, done);
     } else if (!refuseRate(reply, r)) done();
-  });
-
-  app.addHook('onResponse', (req, reply, done) => {
-    const st = (req as StatefulRequest)[STATE];
-    stats.request(reply.elapsedTime, reply.statusCode);
-    if (st?.principal) stats.seen(st.principal.id);
-    done();
   });
 
   app.setErrorHandler((err: FastifyError | CellularError, req, reply) => {
@@ -441,20 +480,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return r;
   }
 
-  function record(req: FastifyRequest, route: GatewayRoute, st: RequestState, fields: Pick<AuditEvent, 'stage' | 'decision' | 'reason'> & { objectId?: string }): void {
-    const event: AuditEvent = {
-      requestId: req.id,
-      ...fields,
-      principal: st.principal?.id ?? null,
-      authMethod: st.authMethod,
-      ...(st.principal?.credentialId === undefined ? {} : { credentialId: st.principal.credentialId }),
-      ip: req.ip,
-      method: route.method,
-      route: route.path,
-      contract: route.contract.name,
-    };
-    audit.append(event);
-    if (fields.decision === 'deny') stats.denial();
+  /** An `AuditLog` is handed the event's JSON, built faster than `JSON.stringify` (same bytes); any other sink the object. */
+  const auditLog = audit instanceof AuditLog ? audit : undefined;
+
+  function record(req: FastifyRequest, route: AuditRoute, st: RequestState, stage: AuditEvent['stage'], decision: AuditEvent['decision'], reason: string, objectId?: string): void {
+    const d: AuditDecision = { requestId: req.id, stage, decision, reason, objectId, principal: st.principal, authMethod: st.authMethod, ip: req.ip };
+    if (auditLog) auditLog.appendJson(auditEventJson(d, route));
+    else audit.append(auditEventOf(d, route));
+    if (decision === 'deny') stats.denial();
   }
 
   /**
@@ -464,6 +497,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   function guard(route: GatewayRoute, index: number) {
     const required = route.capabilities ?? [];
     const isPublic = route.public === true;
+    const auditAs = auditRoute(route.method, route.path, route.contract.name);
     type Done = (err?: Error) => void;
 
     /** Audit the decision and answer a refusal (503 when the audit cannot record); else the per-principal limit. */
@@ -471,10 +505,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       let refusal: CellularError | undefined;
       try {
         if (a === undefined) {
-          record(req, route, st, { stage: 'route', decision: 'allow', reason: 'public' });
+          record(req, auditAs, st, 'route', 'allow', 'public');
         } else if (a.principal === undefined) {
           st.authMethod = a.method;
-          record(req, route, st, { stage: 'route', decision: 'deny', reason: a.reason });
+          record(req, auditAs, st, 'route', 'deny', a.reason);
           reply.header('www-authenticate', jwt ? 'Bearer' : 'ApiKey');
           refusal = new CellularError('UNAUTHORIZED', 'Authentication required');
         } else {
@@ -485,7 +519,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           st.capabilityHeader = r.header;
           const ok = r.allowed[index] ?? rbac.allows(r.capabilities, required);
           if (fixedRbac) r.allowed[index] = ok;
-          record(req, route, st, { stage: 'route', decision: ok ? 'allow' : 'deny', reason: ok ? 'ok' : 'missing-capability' });
+          record(req, auditAs, st, 'route', ok ? 'allow' : 'deny', ok ? 'ok' : 'missing-capability');
           if (!ok) refusal = new CellularError('FORBIDDEN', 'Not allowed');
         }
       } catch (e) {
@@ -509,8 +543,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }
 
     return (req: FastifyRequest, reply: FastifyReply, done: Done): void => {
-      const st = new RequestState();
-      (req as StatefulRequest)[STATE] = st;
+      const st = (req as StatefulRequest)[STATE];
+      if (st === null) {
+        done(new CellularError('INTERNAL', 'request state missing'));
+        return;
+      }
       if (isPublic) {
         decided(req, reply, st, undefined, done);
         return;
@@ -594,6 +631,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       streams.delete(end);
       stats.stream(-1);
       raw.end();
+      counted(req, 200);
     }
     streams.add(end);
     req.raw.on('close', end);
@@ -605,6 +643,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const unknownKeys = unknownKeyChecker(schema);
     const status = route.status ?? (route.contract.response === undefined ? 204 : 200);
     const timeout = route.timeoutMs ?? defaultTimeout;
+    const auditAs = auditRoute(route.method, route.path, route.contract.name);
     const busContract = route.contract.kind === 'event' ? undefined : validatedContract(route.contract as RequestContract);
     return async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
       const st = (req as StatefulRequest)[STATE];
@@ -628,14 +667,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         const objectId = route.objectId ? route.objectId(payload, params) : params.id;
         const verdict = route.authorize({ principal: st.principal, capabilities: st.capabilities, payload, params });
         const ok = verdict instanceof Promise ? await withTimeout(verdict, timeout) : verdict;
-        record(req, route, st, { stage: 'object', decision: ok ? 'allow' : 'deny', reason: ok ? 'ok' : 'object-denied', ...(objectId === undefined ? {} : { objectId }) });
+        record(req, auditAs, st, 'object', ok ? 'allow' : 'deny', ok ? 'ok' : 'object-denied', objectId);
         if (!ok) throw new CellularError('FORBIDDEN', 'Not allowed');
       }
       if (!busContract) throw new CellularError('INTERNAL', 'event route without a stream');
       const result = await busRequest(busContract, payload, { timeout, headers: principalHeaders(st) });
       reply.code(status);
-      if (route.contract.response === undefined || status === 204) return reply.send();
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify(result));
+      if (route.contract.response === undefined || status === 204) reply.send();
+      else reply.type('application/json; charset=utf-8').send(JSON.stringify(result));
+      counted(req, status);
+      return reply;
     };
   }
 
@@ -647,7 +688,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let doc: OpenApiDocument | undefined;
   const openapi = (): OpenApiDocument => (doc ??= buildOpenApiDocument(options.routes, openapiOpts === false ? {} : (openapiOpts ?? {})));
   if (openapiOpts !== false) {
-    app.get(openapiOpts?.path ?? '/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(openapi())));
+    app.get(openapiOpts?.path ?? '/openapi.json', async (req, reply) => {
+      reply.type('application/json; charset=utf-8').send(JSON.stringify(openapi()));
+      counted(req, 200);
+      return reply;
+    });
   }
 
   if (cors) {
@@ -660,13 +705,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           sendError(reply, new CellularError('NOT_FOUND', 'Not found'));
           return reply;
         }
-        return reply.headers(h).code(204).send();
+        reply.headers(h).code(204).send();
+        counted(req, 204);
+        return reply;
       });
     }
   }
 
+  const pageExtra = headerPolicy.pageExtra;
   for (const [path, page] of Object.entries(options.pages ?? {})) {
-    app.get(path, async (_req, reply) => reply.type(page.type).send(page.body));
+    app.get(path, async (req, reply) => {
+      for (let i = 0; i < pageExtra.names.length; i++) reply.header(pageExtra.names[i] as string, pageExtra.values[i]);
+      reply.type(page.type).send(page.body);
+      counted(req, 200);
+      return reply;
+    });
   }
 
   await app.ready();

@@ -1,6 +1,11 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HEADERS } from '@cellular/core';
-import { createGateway, defineRoute } from '../src/index.js';
+import type { AuditEvent } from '../src/index.js';
+import { AuditLog, createGateway, defineRoute, verifyAuditLog } from '../src/index.js';
 import type { Fixture } from './support.js';
 import { Explode, GetOrder, MemoryAudit, OrderPlaced, PlaceOrder, makeGateway, standardBus } from './support.js';
 
@@ -127,7 +132,12 @@ describe('errors', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['content-security-policy']).toContain("default-src 'none'");
-    expect(res.headers['strict-transport-security']).toContain('max-age=');
+    expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect(res.headers['cache-control']).toBe('no-store');
+    // Plain HTTP: no HSTS (RFC 6797 §7.2); JSON: no headers that only matter for a rendered document.
+    expect(res.headers['strict-transport-security']).toBeUndefined();
+    expect(res.headers['referrer-policy']).toBeUndefined();
+    expect(res.headers['cross-origin-opener-policy']).toBeUndefined();
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
     expect(res.headers['x-powered-by']).toBeUndefined();
   });
@@ -350,13 +360,144 @@ describe('OpenAPI and declarations', () => {
   });
 });
 
+describe('audit log through the gateway', () => {
+  it('writes the same events a custom sink receives, and the chain verifies', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gw-audit-'));
+    try {
+      const keys = generateKeyPairSync('ed25519');
+      const log = await AuditLog.open({ path: join(dir, 'audit.jsonl'), checkpointKey: keys.privateKey });
+      const requests = async (f: Fixture): Promise<void> => {
+        for (const req of [
+          { method: 'GET' as const, url: '/orders/o-1', headers: { 'x-api-key': f.alice } }, // route allow + object allow (objectId)
+          { method: 'GET' as const, url: '/orders/o-2', headers: { 'x-api-key': f.alice } }, // object deny
+          { method: 'GET' as const, url: '/orders/o-1' }, // unauthenticated: principal null
+          { method: 'POST' as const, url: '/orders', headers: { 'x-api-key': f.nobody }, payload: { sku: 'a', qty: 1 } }, // missing capability
+        ]) {
+          await f.gateway.server.inject(req);
+        }
+      };
+      const viaLog = await setup({ audit: log });
+      await requests(viaLog);
+      await viaLog.gateway.close();
+      fx = undefined;
+      await log.close();
+      const viaSink = await setup();
+      await requests(viaSink);
+      const lines = (await readFile(join(dir, 'audit.jsonl'), 'utf8')).trimEnd().split('\n');
+      const written = lines.map((l) => (JSON.parse(l) as { data: AuditEvent }).data);
+      // Same events in the same order and shape; request ids and key ids differ per fixture.
+      const strip = (e: AuditEvent): Record<string, unknown> => {
+        const { requestId: _id, ...rest } = e;
+        return { ...rest, ...(e.credentialId === undefined ? {} : { credentialId: 'k' }), keys: Object.keys(e).join() };
+      };
+      expect(written.map(strip)).toEqual(viaSink.audit.events.map(strip));
+      expect(written.map((e) => e.reason)).toEqual(['ok', 'ok', 'ok', 'object-denied', 'no-credentials', 'missing-capability']);
+      // Byte for byte what JSON.stringify writes for the same object, key order included.
+      for (const line of lines) {
+        const data = (JSON.parse(line) as { data: AuditEvent }).data;
+        expect(line).toContain(`"data":${JSON.stringify(data)},"hash":`);
+      }
+      const v = await verifyAuditLog(join(dir, 'audit.jsonl'), { key: keys.publicKey });
+      expect(v.problems).toEqual([]);
+      expect(v.ok).toBe(true);
+      expect(v.entries).toBe(6);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('security headers', () => {
+  const JSON_SET = {
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    'cross-origin-resource-policy': 'same-origin',
+    'cache-control': 'no-store',
+  };
+
+  it('sends the JSON set on API responses and errors, HSTS only when the request came over TLS', async () => {
+    const f = await setup({ trustProxy: '127.0.0.1' });
+    const plain = await f.gateway.server.inject({ method: 'POST', url: '/orders', headers: { 'x-api-key': f.alice }, payload: { sku: 'a', qty: 1 } });
+    expect(plain.statusCode).toBe(201);
+    expect(plain.headers).toMatchObject(JSON_SET);
+    expect(plain.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/u);
+    expect(plain.headers['strict-transport-security']).toBeUndefined();
+    expect(plain.headers['referrer-policy']).toBeUndefined();
+    expect(plain.headers['cross-origin-opener-policy']).toBeUndefined();
+    // Through the trusted proxy that terminated TLS: HSTS, on successes and errors alike.
+    for (const req of [
+      { method: 'POST' as const, url: '/orders', headers: { 'x-api-key': f.alice, 'x-forwarded-proto': 'https' }, payload: { sku: 'a', qty: 1 } },
+      { method: 'GET' as const, url: '/orders/o-1', headers: { 'x-forwarded-proto': 'https' } },
+      { method: 'GET' as const, url: '/nope', headers: { 'x-forwarded-proto': 'http, https' } },
+    ]) {
+      const res = await f.gateway.server.inject(req);
+      expect(res.headers['strict-transport-security'], req.url).toBe('max-age=31536000; includeSubDomains');
+      expect(res.headers).toMatchObject(JSON_SET);
+    }
+    const downgraded = await f.gateway.server.inject({ method: 'GET', url: '/nope', headers: { 'x-forwarded-proto': 'https, http' } });
+    expect(downgraded.headers['strict-transport-security']).toBeUndefined();
+  });
+
+  it('ignores X-Forwarded-Proto from a client that is not a trusted proxy', async () => {
+    const f = await setup({ trustProxy: false });
+    const res = await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', headers: { 'x-api-key': f.alice, 'x-forwarded-proto': 'https' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['strict-transport-security']).toBeUndefined();
+    const other = await setup({ trustProxy: '10.0.0.1' });
+    const spoofed = await other.gateway.server.inject({ method: 'GET', url: '/nope', remoteAddress: '10.0.0.2', headers: { 'x-forwarded-proto': 'https' } });
+    expect(spoofed.headers['strict-transport-security']).toBeUndefined();
+    const proxied = await other.gateway.server.inject({ method: 'GET', url: '/nope', remoteAddress: '10.0.0.1', headers: { 'x-forwarded-proto': 'https' } });
+    expect(proxied.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    await f.gateway.close();
+  });
+
+  it('sends HSTS on a TLS socket, with the configured value, and never when switched off', async () => {
+    const custom = await setup({ trustProxy: true, securityHeaders: { hsts: 'max-age=600' } });
+    expect((await custom.gateway.server.inject({ method: 'GET', url: '/nope', headers: { 'x-forwarded-proto': 'HTTPS' } })).headers['strict-transport-security']).toBe('max-age=600');
+    await custom.gateway.close();
+    const off = await setup({ trustProxy: true, securityHeaders: { hsts: false } });
+    expect((await off.gateway.server.inject({ method: 'GET', url: '/nope', headers: { 'x-forwarded-proto': 'https' } })).headers['strict-transport-security']).toBeUndefined();
+  });
+
+  it('adds extraHeaders to every response, and refuses HSTS or invalid headers there', async () => {
+    const f = await setup({
+      securityHeaders: { extraHeaders: { 'Referrer-Policy': 'strict-origin', 'cross-origin-opener-policy': 'same-origin', 'permissions-policy': 'camera=()' } },
+      pages: { '/': { body: '<p>x</p>', type: 'text/html; charset=utf-8' } },
+    });
+    const api = await f.gateway.server.inject({ method: 'GET', url: '/nope' });
+    expect(api.headers).toMatchObject({ ...JSON_SET, 'referrer-policy': 'strict-origin', 'cross-origin-opener-policy': 'same-origin', 'permissions-policy': 'camera=()' });
+    const page = await f.gateway.server.inject({ method: 'GET', url: '/' });
+    expect(page.headers['referrer-policy']).toBe('strict-origin'); // the configured value wins over the page default
+    expect(page.headers['permissions-policy']).toBe('camera=()');
+    await f.gateway.close();
+    fx = undefined;
+    for (const extraHeaders of [{ 'strict-transport-security': 'max-age=1' }, { 'bad name': 'x' }, { 'x-ok': 'line\r\nbreak' }]) {
+      await expect(makeGateway({ securityHeaders: { extraHeaders } })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    }
+    await expect(makeGateway({ securityHeaders: { hsts: 'max-age=1\nx' } })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+  });
+});
+
 describe('static pages', () => {
-  it('serves configured public pages with the security headers, nothing else', async () => {
-    const f = await setup({ pages: { '/': { body: '<h1>hi</h1>', type: 'text/html; charset=utf-8' } } });
+  it('serves configured public pages with the full browser header set, nothing else', async () => {
+    const f = await setup({ trustProxy: true, pages: { '/': { body: '<h1>hi</h1>', type: 'text/html; charset=utf-8' } } });
     const res = await f.gateway.server.inject({ method: 'GET', url: '/' });
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe('<h1>hi</h1>');
     expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+      'cross-origin-resource-policy': 'same-origin',
+      'cross-origin-opener-policy': 'same-origin',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+    });
+    expect(res.headers['strict-transport-security']).toBeUndefined();
+    const tls = await f.gateway.server.inject({ method: 'GET', url: '/', headers: { 'x-forwarded-proto': 'https' } });
+    expect(tls.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    expect(tls.headers['referrer-policy']).toBe('no-referrer');
     expect((await f.gateway.server.inject({ method: 'GET', url: '/index.html' })).statusCode).toBe(404);
     expect(f.audit.events).toHaveLength(0);
   });
@@ -376,6 +517,31 @@ describe('stats', () => {
     expect(s.denied).toBe(1);
     expect(s.latencyMs.samples).toBe(4);
     expect(s.latencyMs.p99).toBeGreaterThan(0);
+  });
+
+  it('counts every response where it is sent: 404s, body and framework errors, refusals, OpenAPI, pages, preflights', async () => {
+    const f = await setup({ pages: { '/': { body: 'x', type: 'text/plain' } }, cors: { origins: ['https://app.test'] }, limits: { perIp: { max: 7, windowMs: 60_000 }, perPrincipal: false } });
+    const statuses: number[] = [];
+    for (const req of [
+      { method: 'GET' as const, url: '/nope' },
+      { method: 'GET' as const, url: '/openapi.json' },
+      { method: 'GET' as const, url: '/' },
+      { method: 'OPTIONS' as const, url: '/orders', headers: { origin: 'https://app.test' } },
+      { method: 'POST' as const, url: '/orders', headers: { 'x-api-key': f.alice, 'content-type': 'application/json' }, payload: '{"sku":' },
+      { method: 'GET' as const, url: '/orders/%zz' }, // refused by the router (frameworkErrors): not an IP-limit hit
+      { method: 'GET' as const, url: '/orders/o-2', headers: { 'x-api-key': f.alice } },
+      { method: 'POST' as const, url: '/explode', headers: { 'x-api-key': f.admin }, payload: { mode: 'crash' } },
+      { method: 'GET' as const, url: '/orders/o-1' },
+    ]) {
+      statuses.push((await f.gateway.server.inject(req)).statusCode);
+    }
+    expect(statuses).toEqual([404, 200, 200, 204, 400, 400, 403, 500, 429]);
+    const s = f.gateway.stats();
+    expect(s.requests).toBe(9);
+    expect(s.clientErrors).toBe(5);
+    expect(s.serverErrors).toBe(1);
+    expect(s.latencyMs.samples).toBe(9);
+    expect(s.concurrentUsers).toBe(2);
   });
 });
 

@@ -1,8 +1,10 @@
 /**
  * Response headers the gateway always sets, and CORS. Set by hand rather than with helmet/cors plugins:
- * an API that serves only JSON needs a short, fixed list, and CORS here is closed unless origins are
- * listed explicitly (no reflection of arbitrary origins, no `*` with credentials).
+ * an API that serves JSON needs a short, fixed list (pages add the few that matter for HTML), and CORS
+ * here is closed unless origins are listed explicitly (no reflection of arbitrary origins, no `*` with
+ * credentials).
  */
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { CellularError } from '@cellular/core';
 
 /** CORS settings; without them no CORS header is ever sent and preflights get 404. */
@@ -17,27 +19,89 @@ export interface CorsOptions {
   readonly maxAgeSec?: number;
 }
 
-/** Security headers; see README for what each does. */
+/**
+ * Security headers. API responses (contract replies, errors, the OpenAPI document, event streams,
+ * preflights) get the set the OWASP REST Security Cheat Sheet lists for JSON; static `pages` (HTML) get
+ * the browser set as well. `Strict-Transport-Security` goes only on responses to requests that arrived
+ * over TLS (RFC 6797 §7.2). See README "Threat model" for what each header does and where it is sent.
+ */
 export interface SecurityHeaderOptions {
-  /** `Strict-Transport-Security` value, or false to omit. Defaults to `max-age=31536000; includeSubDomains`. */
+  /**
+   * `Strict-Transport-Security` value, or false to never send it. Defaults to
+   * `max-age=31536000; includeSubDomains`. Sent only when the request arrived over TLS
+   * (`request.protocol === 'https'`: a TLS socket, or `X-Forwarded-Proto: https` from a proxy that
+   * `trustProxy` trusts), never over plain HTTP (RFC 6797 §7.2: a host must not send it over non-secure
+   * transport).
+   */
   readonly hsts?: string | false;
-  /** `Content-Security-Policy`. Defaults to `default-src 'none'; frame-ancestors 'none'`. */
+  /** `Content-Security-Policy` of every response, API and pages. Defaults to `default-src 'none'; frame-ancestors 'none'`. */
   readonly contentSecurityPolicy?: string;
+  /**
+   * Further headers for every response (API and pages), added to the defaults; a name in a default set
+   * is replaced. The way to give API responses headers that only pages get by default, e.g.
+   * `{ 'referrer-policy': 'no-referrer', 'cross-origin-opener-policy': 'same-origin' }`. Names and
+   * values are checked when the gateway is created; `strict-transport-security` is refused here (use
+   * `hsts`, which is sent over TLS only). Defaults to none.
+   */
+  readonly extraHeaders?: Readonly<Record<string, string>>;
 }
 
-export function securityHeaders(options: SecurityHeaderOptions = {}): Record<string, string> {
-  const h: Record<string, string> = {
+/** A fixed header list as parallel name/value arrays (lowercase names), set with one loop per response. */
+export interface HeaderSet {
+  readonly names: readonly string[];
+  readonly values: readonly string[];
+}
+
+/** The response headers: what every API response gets, what pages add, and HSTS for TLS requests (undefined when off). */
+export interface SecurityHeaderPolicy {
+  readonly api: HeaderSet;
+  /** Added to {@link api}'s headers for `pages` (HTML): the headers that matter only for a rendered document. */
+  readonly pageExtra: HeaderSet;
+  readonly hsts: string | undefined;
+}
+
+function headerSet(h: Readonly<Record<string, string>>): HeaderSet {
+  return { names: Object.freeze(Object.keys(h)), values: Object.freeze(Object.values(h)) };
+}
+
+function checked(what: string, name: string, value: string): void {
+  try {
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+  } catch (e) {
+    throw new CellularError('INVALID_CONFIG', `securityHeaders.${what}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The header sets of {@link SecurityHeaderOptions}.
+ * @throws CellularError INVALID_CONFIG for an invalid header name or value (Node would throw on every response)
+ */
+export function securityHeaders(options: SecurityHeaderOptions = {}): SecurityHeaderPolicy {
+  const api: Record<string, string> = {
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
-    'referrer-policy': 'no-referrer',
     'content-security-policy': options.contentSecurityPolicy ?? "default-src 'none'; frame-ancestors 'none'",
+    // Kept for JSON: it stops other sites from loading API responses with no-cors requests
+    // (<script src>, <img>), which CORS does not cover and which would pull the body into their process.
     'cross-origin-resource-policy': 'same-origin',
-    'cross-origin-opener-policy': 'same-origin',
     'cache-control': 'no-store',
   };
+  checked('contentSecurityPolicy', 'content-security-policy', api['content-security-policy'] ?? '');
+  // Only where a document is rendered: which referrer its links send, and its browsing-context group.
+  const page: Record<string, string> = { 'referrer-policy': 'no-referrer', 'cross-origin-opener-policy': 'same-origin' };
+  for (const [given, value] of Object.entries(options.extraHeaders ?? {})) {
+    checked('extraHeaders', given, value);
+    const name = given.toLowerCase();
+    if (name === 'strict-transport-security') {
+      throw new CellularError('INVALID_CONFIG', 'securityHeaders.extraHeaders: set Strict-Transport-Security with `hsts` (it is sent over TLS only)');
+    }
+    api[name] = value;
+    delete page[name];
+  }
   const hsts = options.hsts ?? 'max-age=31536000; includeSubDomains';
-  if (hsts !== false) h['strict-transport-security'] = hsts;
-  return h;
+  if (hsts !== false) checked('hsts', 'strict-transport-security', hsts);
+  return { api: headerSet(api), pageExtra: headerSet(page), hsts: hsts === false ? undefined : hsts };
 }
 
 export interface CorsPolicy {

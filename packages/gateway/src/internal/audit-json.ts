@@ -1,0 +1,72 @@
+/**
+ * The gateway's audit events, as the object a custom `AuditSink` receives and as the JSON text an
+ * `AuditLog` writes. The text is byte for byte `JSON.stringify` of the object (a test compares the two
+ * for hostile strings), built from pieces: the route's method, path and contract are serialised once per
+ * route, and a string is copied between quotes unless it holds a character JSON escapes. That is about a
+ * third of the time of `JSON.stringify` on the object, whose own escape scan covers every key and value.
+ */
+import type { AuditEvent } from '../audit-log.js';
+import type { Principal } from '../principal.js';
+
+/** Characters `JSON.stringify` escapes in a string: controls, `"`, `\`, and surrogates (lone ones are escaped; pairs fall back too). */
+// eslint-disable-next-line no-control-regex -- the control characters are exactly what JSON escapes
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/u;
+
+/** `JSON.stringify(s)` for a string, without its escape pass when nothing needs escaping. */
+export function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** What is fixed per route: its method, path template and contract, and their JSON (the end of every event). */
+export interface AuditRoute {
+  readonly method: string;
+  readonly route: string;
+  readonly contract: string;
+  /** `,"method":…,"route":…,"contract":…}` */
+  readonly jsonTail: string;
+}
+
+/** The per-route part of the gateway's audit events. */
+export function auditRoute(method: string, route: string, contract: string): AuditRoute {
+  return { method, route, contract, jsonTail: `,"method":${JSON.stringify(method)},"route":${JSON.stringify(route)},"contract":${JSON.stringify(contract)}}` };
+}
+
+/** One authorisation decision, as the gateway knows it. */
+export interface AuditDecision {
+  readonly requestId: string;
+  readonly stage: AuditEvent['stage'];
+  readonly decision: AuditEvent['decision'];
+  readonly reason: string;
+  readonly objectId?: string | undefined;
+  readonly principal: Principal | undefined;
+  readonly authMethod: string;
+  readonly ip: string;
+}
+
+/** The event object (for sinks other than `AuditLog`). Keys in this order; {@link auditEventJson} follows it. */
+export function auditEventOf(d: AuditDecision, r: AuditRoute): AuditEvent {
+  return {
+    requestId: d.requestId,
+    stage: d.stage,
+    decision: d.decision,
+    reason: d.reason,
+    ...(d.objectId === undefined ? {} : { objectId: d.objectId }),
+    principal: d.principal?.id ?? null,
+    authMethod: d.authMethod,
+    ...(d.principal?.credentialId === undefined ? {} : { credentialId: d.principal.credentialId }),
+    ip: d.ip,
+    method: r.method,
+    route: r.route,
+    contract: r.contract,
+  };
+}
+
+/** `JSON.stringify(auditEventOf(d, r))`, built without the object. */
+export function auditEventJson(d: AuditDecision, r: AuditRoute): string {
+  let s = `{"requestId":${jsonString(d.requestId)},"stage":${jsonString(d.stage)},"decision":${jsonString(d.decision)},"reason":${jsonString(d.reason)}`;
+  if (d.objectId !== undefined) s += `,"objectId":${jsonString(d.objectId)}`;
+  const p = d.principal;
+  s += `,"principal":${p === undefined ? 'null' : jsonString(p.id)},"authMethod":${jsonString(d.authMethod)}`;
+  if (p?.credentialId !== undefined) s += `,"credentialId":${jsonString(p.credentialId)}`;
+  return `${s},"ip":${jsonString(d.ip)}${r.jsonTail}`;
+}
