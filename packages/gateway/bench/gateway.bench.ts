@@ -71,6 +71,9 @@ async function main(): Promise<void> {
     `| ratio gateway / bare | **${(g.rps / b.rps).toFixed(2)}x** (target >= 0.6x) | | **${(g.p99 / Math.max(b.p99, 1)).toFixed(2)}x** (target <= 2x) |`,
     '',
     `runs (req/s): bare ${bareRuns.map((r) => r.rps.toFixed(0)).join(', ')}; gateway ${gwRuns.map((r) => r.rps.toFixed(0)).join(', ')}; non-2xx responses: bare ${bareNon2xx}, gateway ${gwNon2xx}`,
+    // Each gateway run follows its bare run within seconds: the median of those pairs' ratios cancels
+    // some of the drift of this VM's speed between runs, which the ratio of the two medians does not.
+    `median ratio of adjacent runs (gateway / the bare run just before it): ${median(gwRuns.map((r, i) => r.rps / bareRuns[i]!.rps)).toFixed(2)}x`,
     `runs (p99 ms): bare ${bareRuns.map((r) => r.p99).join(', ')}; gateway ${gwRuns.map((r) => r.p99).join(', ')}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
