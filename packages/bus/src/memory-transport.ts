@@ -247,9 +247,10 @@ export class MemoryTransport implements Transport {
   private readonly listeners = new Set<(status: TransportStatus) => void>();
 
   // Delivery batch: one flat array reused across batches, STRIDE slots per message: (match, envelope
-  // or payload or a request's PendingRequest, headers or AS_ENVELOPE or AS_REQUEST, contract). Messages from the bus's fast path carry their parts
-  // and get their envelope built at delivery, so a long synchronous publish loop retains no
-  // per-message objects; reusing the array avoids regrowing (and re-promoting) it for every batch.
+  // or payload or a request's PendingRequest, headers or AS_ENVELOPE or AS_REQUEST, contract).
+  // Messages from the bus's fast path carry their parts and get their envelope built at delivery, so a
+  // long synchronous publish loop retains no per-message objects; reusing the array avoids regrowing
+  // (and re-promoting) it for every batch.
   private queue: unknown[] = [];
   private queueLength = 0;
   private flushScheduled = false;
@@ -732,12 +733,11 @@ export class MemoryTransport implements Transport {
     this.timerDeadline = Infinity;
     const now = this.clock.now();
     let next = Infinity;
-    // Compact first so that the scan sees live requests only; rejecting may run user code, which may
-    // add requests (appended after `n`, armed by track) or cancel some (then `live` is false).
+    // Compact first so that the scan sees live requests only. Rejecting only queues reactions, but the
+    // take that answers the last waiting request empties the table, so later slots read undefined.
     const n = this.compactPending();
     const table = this.pending;
     for (let i = 0; i < n; i++) {
-      // the last take empties the table: slots read after it are cleared
       const p = table[i];
       if (p === undefined || !p.live) continue;
       if (p.deadline <= now) {

@@ -37,7 +37,6 @@ export interface IssueApiKeyOptions {
   readonly ttlMs?: number;
 }
 
-const KEY_RE = /^ck_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})$/u;
 const ID_RE = /^[A-Za-z0-9]{16}$/u;
 const HASH_RE = /^[0-9a-f]{64}$/u;
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -69,9 +68,8 @@ function newId(): string {
 
 /** The hex SHA-256 digest stored for a full API key (`ck_<id>_<secret>`). */
 export function hashApiKey(key: string): string {
-  const m = KEY_RE.exec(key);
-  if (!m?.[2]) throw new CellularError('VALIDATION', 'Not an API key of the form ck_<id>_<secret>');
-  return sha256(m[2]).toString('hex');
+  if (!isKeyShape(key)) throw new CellularError('VALIDATION', 'Not an API key of the form ck_<id>_<secret>');
+  return sha256(key.slice(SECRET_START)).toString('hex');
 }
 
 /**

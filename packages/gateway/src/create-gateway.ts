@@ -28,7 +28,7 @@ import { GatewayStats } from './gateway-stats.js';
 import type { GatewayRoute } from './gateway-route.js';
 import { assertRoute, toRouteDeclaration } from './gateway-route.js';
 import { toErrorResponse } from './http-errors.js';
-import type { CorsOptions, SecurityHeaderOptions } from './internal/http-policy.js';
+import type { CorsOptions, HeaderSet, SecurityHeaderOptions } from './internal/http-policy.js';
 import { corsPolicy, securityHeaders } from './internal/http-policy.js';
 import type { AuditDecision, AuditRoute } from './internal/audit-json.js';
 import { auditEventJson, auditEventOf, auditRoute } from './internal/audit-json.js';
@@ -304,12 +304,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   const headerPolicy = securityHeaders(options.securityHeaders);
-  const { names: apiHeaderNames, values: apiHeaderValues } = headerPolicy.api;
   const hsts = headerPolicy.hsts;
+
+  /** Set a fixed header list (a loop of `reply.header`: cheaper than one `reply.headers(object)`). */
+  function setHeaders(reply: FastifyReply, set: HeaderSet): void {
+    for (let i = 0; i < set.names.length; i++) reply.header(set.names[i] as string, set.values[i]);
+  }
 
   /** The API header set on every response, and HSTS when the request came over TLS (RFC 6797 §7.2). */
   function setSecurityHeaders(req: FastifyRequest, reply: FastifyReply): void {
-    for (let i = 0; i < apiHeaderNames.length; i++) reply.header(apiHeaderNames[i] as string, apiHeaderValues[i]);
+    setHeaders(reply, headerPolicy.api);
     if (hsts !== undefined && isHttps(req)) reply.header('strict-transport-security', hsts);
   }
   const cors = options.cors ? corsPolicy(options.cors) : undefined;
@@ -712,10 +716,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }
   }
 
-  const pageExtra = headerPolicy.pageExtra;
   for (const [path, page] of Object.entries(options.pages ?? {})) {
     app.get(path, async (req, reply) => {
-      for (let i = 0; i < pageExtra.names.length; i++) reply.header(pageExtra.names[i] as string, pageExtra.values[i]);
+      setHeaders(reply, headerPolicy.pageExtra);
       reply.type(page.type).send(page.body);
       counted(req, 200);
       return reply;

@@ -85,8 +85,8 @@ export interface ReplyTarget {
 
 /**
  * Brands checked instead of `instanceof`: in Node 20 an `instanceof` against a class imported from
- * another module is not folded by the optimising compiler and costs a generic builtin call (about a
- * twentieth of a request/reply round trip, measured with callgrind).
+ * another module is not folded by the optimising compiler and costs a generic builtin call (about 190
+ * instructions of a request/reply round trip's ~2,200, measured with callgrind).
  */
 const ROUTE_BRAND = Symbol('ExplicitRoute');
 const ENVELOPE_BRAND = Symbol('BusEnvelope');
@@ -101,13 +101,13 @@ class ExplicitRoute {
   ) {}
 }
 
-/** The route of an envelope with a reply target and nothing explicit yet (no allocation per request). */
 Object.defineProperty(ExplicitRoute.prototype, ROUTE_BRAND, { value: true });
 
 function isExplicit(r: ExplicitRoute | ReplyTarget | undefined): r is ExplicitRoute {
   return r !== undefined && (r as Partial<ExplicitRoute>)[ROUTE_BRAND] === true;
 }
 
+/** The route of an envelope with a reply target and nothing explicit yet (no allocation per request). */
 function explicit(r: ExplicitRoute | ReplyTarget | undefined): ExplicitRoute {
   return isExplicit(r) ? r : new ExplicitRoute(undefined, undefined, r);
 }
