@@ -408,3 +408,50 @@ describe('bus envelopes', () => {
     expect(transport.pendingRequests).toBe(0);
   });
 });
+
+describe('handlers that read no context', () => {
+  it('get the payload without an envelope, while handlers that declare a context still get one', async () => {
+    const { bus } = makeBus();
+    const calls: unknown[][] = [];
+    bus.subscribe(OrderPlaced, (p) => void calls.push(['one', p]));
+    bus.subscribe(OrderPlaced, (p, ctx) => void calls.push(['two', p, ctx.envelope.subject, ctx.envelope.contract?.name, typeof ctx.envelope.id]));
+    // A rest parameter does not count in Function.length but can read the context.
+    bus.subscribe(OrderPlaced, (...args: unknown[]) => void calls.push(['rest', (args[1] as { envelope: Envelope }).envelope.subject]));
+    await bus.publish(OrderPlaced, { id: 'a', total: 1 });
+    await tick();
+    expect(calls).toEqual([
+      ['one', { id: 'a', total: 1 }],
+      ['two', { id: 'a', total: 1 }, 'orders.placed', 'orders.placed', 'string'],
+      ['rest', 'orders.placed'],
+    ]);
+  });
+
+  it('validate at receive, isolate throws and rejections, and serve queue groups like any handler', async () => {
+    const { bus, errors } = makeBus();
+    const got: unknown[] = [];
+    bus.subscribe(Strict, (p) => void got.push(p));
+    await bus.publish(Loose, { id: 'bad', items: [{ price: 'x' }] });
+    await bus.publish(Strict, { id: 'ok', items: [] });
+    await tick();
+    expect(got).toEqual([{ id: 'ok', items: [] }]);
+    expect(errors[0]?.[0].code).toBe('VALIDATION');
+    expect(errors[0]?.[1].subject).toBe('orders.strict');
+
+    const { bus: bus2, errors: errors2 } = makeBus();
+    const members: string[] = [];
+    bus2.subscribe(OrderPlaced, () => void members.push('a'), { queue: 'q' });
+    bus2.subscribe(OrderPlaced, () => void members.push('b'), { queue: 'q' });
+    bus2.subscribe(OrderPlaced, (p) => {
+      if (p.id === 'throw') throw new Error('sync');
+      if (p.id === 'reject') return Promise.reject(new Error('async'));
+      return undefined;
+    });
+    for (const id of ['x', 'throw', 'reject', 'y']) await bus2.publish(OrderPlaced, { id, total: 1 });
+    await tick();
+    await tick();
+    expect(members).toEqual(['a', 'b', 'a', 'b']);
+    expect(errors2.map(([e]) => e.message).sort()).toEqual(['async', 'sync']);
+    expect(bus2.stats().failed).toBe(2);
+    await bus2.drain();
+  });
+});

@@ -20,6 +20,7 @@ import type {
   EventHandler,
   Logger,
   MessageContext,
+  TransportSubscription,
   PayloadInput,
   PayloadOf,
   PublishAck,
@@ -34,6 +35,7 @@ import type {
 } from '@cellular/core';
 import { BatchClock, BusEnvelope } from './internal/bus-envelope.js';
 import { BusSubscriptionImpl } from './internal/bus-subscription.js';
+import { takesContext } from './internal/handler-arity.js';
 import { contextOf, DurableMessageContext } from './internal/message-context.js';
 import { createMemoryTransport, MemoryTransport } from './memory-transport.js';
 import { createTelemetry, type BusTelemetry, type TelemetryOptions } from './telemetry.js';
@@ -317,24 +319,53 @@ class BusImpl implements Bus {
       }
       if (r !== undefined && typeof (r as { then?: unknown }).then === 'function') return r.then(undefined, onFail);
     };
-    const inner = this.transport.subscribe(
-      subject,
-      (env) => {
-        let payload = env.payload;
-        if (validate) {
-          try {
-            payload = contract.parsePayload(payload);
-          } catch (e) {
-            this.report(e, 'validation', env.subject, contractName);
-            return;
+    const transportOptions = options?.queue === undefined ? undefined : { queue: options.queue };
+    const memory = this.memory;
+    let inner: TransportSubscription;
+    if (memory !== undefined && handler !== undefined && !takesContext(handler)) {
+      // The handler reads no context: take messages as parts, so that the in-memory transport builds
+      // no envelope for them (unless telemetry needs one for its span).
+      const noContext = undefined as unknown as MessageContext;
+      inner = memory.subscribeParts(
+        subject,
+        (raw, msgSubject, headers, c, timestamp, env) => {
+          let payload = raw;
+          if (validate) {
+            try {
+              payload = contract.parsePayload(payload);
+            } catch (e) {
+              this.report(e, 'validation', msgSubject, contractName);
+              return;
+            }
           }
-        }
-        const ctx = contextOf(env);
-        if (tel !== undefined && tel.active()) return tel.handle(env, contractName, () => deliver(payload, ctx));
-        return deliver(payload, ctx);
-      },
-      options?.queue === undefined ? undefined : { queue: options.queue },
-    );
+          if (tel !== undefined && tel.active()) {
+            const traced = env ?? new BusEnvelope(msgSubject, raw, timestamp, headers, c);
+            return tel.handle(traced, contractName, () => deliver(payload, noContext));
+          }
+          return deliver(payload, noContext);
+        },
+        transportOptions,
+      );
+    } else {
+      inner = this.transport.subscribe(
+        subject,
+        (env) => {
+          let payload = env.payload;
+          if (validate) {
+            try {
+              payload = contract.parsePayload(payload);
+            } catch (e) {
+              this.report(e, 'validation', env.subject, contractName);
+              return;
+            }
+          }
+          const ctx = contextOf(env);
+          if (tel !== undefined && tel.active()) return tel.handle(env, contractName, () => deliver(payload, ctx));
+          return deliver(payload, ctx);
+        },
+        transportOptions,
+      );
+    }
     sub.attach(inner);
     this.subs.add(sub);
     return sub;

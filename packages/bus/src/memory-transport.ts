@@ -126,6 +126,21 @@ interface PendingAbort {
  */
 export type ReplyDecoder = (arg: unknown, payload: unknown, isError: boolean) => unknown;
 
+/**
+ * A handler that takes a message as its parts (the bus's subscriptions whose handler reads no
+ * context): no envelope is built for it. `envelope` is the message's envelope when one already exists
+ * (a message published as an envelope), otherwise `undefined` and the handler builds one only if it
+ * needs it (telemetry). @internal
+ */
+export type PartsHandler = (
+  payload: unknown,
+  subject: string,
+  headers: Record<string, string> | undefined,
+  contract: { readonly name: string; readonly version: number } | undefined,
+  timestamp: number,
+  envelope: Envelope | undefined,
+) => void | Promise<void>;
+
 const EMPTY_MATCH_DRAINED = Promise.resolve();
 
 /** Slots per queued message. */
@@ -136,6 +151,8 @@ const AS_ENVELOPE = Symbol('envelope');
 const AS_REQUEST = Symbol('request');
 /** Queue slots kept for reuse after a flush; a larger array is dropped to give its memory back. */
 const MAX_RETAINED_QUEUE = 1 << 20;
+/** Messages per {@link MemoryTransport.deliverSlice} call. */
+const FLUSH_SLICE = 256;
 
 let transportSeq = 0;
 let subscriptionSeq = 0;
@@ -160,6 +177,8 @@ class MemorySubscription implements TransportSubscription {
     readonly queue: string | undefined,
     private readonly handler: MessageHandler,
     private readonly transport: MemoryTransport,
+    /** Set for a subscription that takes messages as parts (see {@link PartsHandler}). */
+    readonly parts: PartsHandler | undefined,
   ) {}
 
   get closed(): Promise<void> {
@@ -179,6 +198,30 @@ class MemorySubscription implements TransportSubscription {
       this.transport.report(e, envelope.subject, this.pattern);
       return;
     }
+    this.track(result);
+  }
+
+  /** {@link MemorySubscription.deliver} for a parts subscription. */
+  deliverParts(
+    payload: unknown,
+    subject: string,
+    headers: Record<string, string> | undefined,
+    contract: { readonly name: string; readonly version: number } | undefined,
+    timestamp: number,
+    envelope: Envelope | undefined,
+  ): void {
+    let result: void | Promise<void>;
+    try {
+      result = this.parts!(payload, subject, headers, contract, timestamp, envelope);
+    } catch (e) {
+      this.transport.report(e, subject, this.pattern);
+      return;
+    }
+    this.track(result);
+  }
+
+  /** Count a handler's promise as in flight until it settles; a rejection is reported. */
+  private track(result: void | Promise<void>): void {
     if (result !== undefined && typeof (result as { then?: unknown }).then === 'function') {
       this.inflight++;
       result.then(this.settled, this.failed);
@@ -425,48 +468,17 @@ export class MemoryTransport implements Transport {
   }
 
   private readonly flush = (): void => {
-    const q = this.queue;
     const now = this.clock.now();
     // Handlers may publish while we deliver: those land after the current end and are delivered in
-    // this same pass. Slots are cleared as they are read so the reused array retains nothing.
-    for (let i = 0; i < this.queueLength; i += STRIDE) {
-      const m = q[i] as MatchResult<MemorySubscription>;
-      const item = q[i + 1];
-      const headers = q[i + 2];
-      const contract = q[i + 3] as { name: string; version: number } | undefined;
-      q[i] = q[i + 1] = q[i + 2] = q[i + 3] = undefined;
-      let env: Envelope;
-      let request: PendingRequest | undefined;
-      // `typeof` first: comparing a slot that holds objects, undefined and symbols with `===` has
-      // mixed type feedback and calls the generic StrictEqual builtin for every message.
-      if (typeof headers !== 'symbol') env = new BusEnvelope(m.subject, item, now, headers as Record<string, string> | undefined, contract);
-      else if (headers === AS_REQUEST) {
-        request = item as PendingRequest;
-        env = request.request!;
-        request.request = undefined;
-      } else env = item as Envelope;
-      const plain = m.plain;
-      for (let j = 0; j < plain.length; j++) {
-        const s = plain[j]!;
-        if (s.state !== 'closed') s.deliver(env);
-      }
-      const groups = m.groups;
-      for (let g = 0; g < groups.length; g++) {
-        const group = groups[g]!;
-        const members = group.members;
-        // Round robin over members still open; skip closed ones.
-        for (let k = 0; k < members.length; k++) {
-          const idx = group.next++ % members.length;
-          const s = members[idx]!;
-          if (s.state !== 'closed') {
-            s.deliver(env);
-            break;
-          }
-        }
-      }
-      // Most requests are answered during their delivery; only the others enter the pending table.
-      if (request?.live === true) this.tablePending(request);
+    // this same pass. The loop hands out slices of at most FLUSH_SLICE messages: a flush runs once per
+    // batch, so a loop inside it would only ever be optimised on-stack (and V8 drops that code at
+    // garbage collection), while the slice method is called often enough to keep optimised code.
+    for (let i = 0; i < this.queueLength; ) {
+      const end = Math.min(this.queueLength, i + FLUSH_SLICE * STRIDE);
+      this.deliverSlice(i, end, now);
+      i = end;
     }
+    const q = this.queue;
     this.queueLength = 0;
     if (q.length > MAX_RETAINED_QUEUE) this.queue = [];
     this.flushScheduled = false;
@@ -477,6 +489,61 @@ export class MemoryTransport implements Transport {
     }
   };
 
+  /** Deliver the queued messages in slots `[from, to)`; slots are cleared as they are read so the reused array retains nothing. */
+  private deliverSlice(from: number, to: number, now: number): void {
+    const q = this.queue;
+    for (let i = from; i < to; i += STRIDE) {
+      const m = q[i] as MatchResult<MemorySubscription>;
+      const item = q[i + 1];
+      const headers = q[i + 2];
+      const contract = q[i + 3] as { name: string; version: number } | undefined;
+      q[i] = q[i + 1] = q[i + 2] = q[i + 3] = undefined;
+      // A message from the bus's fast path arrives as parts; its envelope is built for the first
+      // subscriber that takes one, and not at all when every subscriber takes parts.
+      let env: Envelope | undefined;
+      let parts: Record<string, string> | undefined;
+      let payload: unknown;
+      let request: PendingRequest | undefined;
+      // `typeof` first: comparing a slot that holds objects, undefined and symbols with `===` has
+      // mixed type feedback and calls the generic StrictEqual builtin for every message.
+      if (typeof headers !== 'symbol') {
+        parts = headers as Record<string, string> | undefined;
+        payload = item;
+      } else {
+        if (headers === AS_REQUEST) {
+          request = item as PendingRequest;
+          env = request.request!;
+          request.request = undefined;
+        } else env = item as Envelope;
+        payload = env.payload;
+      }
+      const plain = m.plain;
+      for (let j = 0; j < plain.length; j++) {
+        const s = plain[j]!;
+        if (s.state === 'closed') continue;
+        if (s.parts !== undefined) s.deliverParts(payload, m.subject, parts, contract, now, env);
+        else s.deliver((env ??= new BusEnvelope(m.subject, payload, now, parts, contract)));
+      }
+      const groups = m.groups;
+      for (let g = 0; g < groups.length; g++) {
+        const group = groups[g]!;
+        const members = group.members;
+        // Round robin over members still open; skip closed ones.
+        for (let k = 0; k < members.length; k++) {
+          const idx = group.next++ % members.length;
+          const s = members[idx]!;
+          if (s.state !== 'closed') {
+            if (s.parts !== undefined) s.deliverParts(payload, m.subject, parts, contract, now, env);
+            else s.deliver((env ??= new BusEnvelope(m.subject, payload, now, parts, contract)));
+            break;
+          }
+        }
+      }
+      // Most requests are answered during their delivery; only the others enter the pending table.
+      if (request?.live === true) this.tablePending(request);
+    }
+  }
+
   /** Resolves once every message accepted so far has been handed to its subscribers. */
   flushed(): Promise<void> {
     if (!this.flushScheduled) return Promise.resolve();
@@ -484,13 +551,33 @@ export class MemoryTransport implements Transport {
   }
 
   subscribe(pattern: string, handler: MessageHandler, options?: TransportSubscribeOptions): TransportSubscription {
+    return this.addSubscription(pattern, handler, undefined, options);
+  }
+
+  /**
+   * The bus's fast path (internal; not part of `Transport`): subscribe a handler that takes messages
+   * as their parts, so that no envelope is built for a message whose subscribers all take parts.
+   * A message that arrives as an envelope is passed with it. Same errors as {@link MemoryTransport.subscribe}.
+   * @internal
+   */
+  subscribeParts(pattern: string, parts: PartsHandler, options?: TransportSubscribeOptions): TransportSubscription {
+    const handler: MessageHandler = (env) => parts(env.payload, env.subject, undefined, env.contract, env.timestamp, env);
+    return this.addSubscription(pattern, handler, parts, options);
+  }
+
+  private addSubscription(
+    pattern: string,
+    handler: MessageHandler,
+    parts: PartsHandler | undefined,
+    options: TransportSubscribeOptions | undefined,
+  ): TransportSubscription {
     if (this.currentStatus !== 'connected') throw closedError('subscribe');
     assertPattern(pattern);
     const queue = options?.queue;
     if (queue !== undefined && (typeof queue !== 'string' || queue.length === 0)) {
       throw new CellularError('INVALID_CONFIG', 'A queue group name must be a non-empty string', { data: { queue } });
     }
-    const sub = new MemorySubscription(pattern, queue, handler, this);
+    const sub = new MemorySubscription(pattern, queue, handler, this, parts);
     this.trie.insert(pattern, sub);
     this.subscriptions.add(sub);
     return sub;
