@@ -2,8 +2,9 @@
  * The floor of an asynchronous bus with one subscriber, against node:events EventEmitter: the least
  * any bus that delivers after `publish` returns can do (append to an array, one microtask per batch,
  * a loop calling the handler inside try/catch), with and without an envelope object per message.
- * It answers whether "fire-and-forget at least 0.5x EventEmitter with 1 subscriber" is reachable at
- * all by a bus whose delivery is asynchronous. Run: `node --conditions=@cellular/source --import tsx
+ * On an idle 2-core machine (2026-12-06) it runs at 0.59-0.87x of EventEmitter, so 0.5x with one
+ * subscriber is reachable by an asynchronous bus (an earlier run on a loaded machine gave 0.14-0.21x
+ * and was wrongly read as the opposite). Run: `node --conditions=@cellular/source --import tsx
  * bench/floor.bench.ts` (not part of `pnpm bench`; it measures no cellular code).
  */
 import { EventEmitter } from 'node:events';

@@ -15,10 +15,13 @@ export function scaled(scale: number, run: (n: number) => Promise<void> | void):
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-/** Ops per second of one round. Collects garbage first (with --expose-gc) so no case pays for another's. */
-export async function opsPerSecond(run: Case, n: number): Promise<number> {
+/**
+ * Ops per second of one round. With `collect` (and --expose-gc) it collects garbage first, so that no
+ * case pays for another's.
+ */
+export async function opsPerSecond(run: Case, n: number, collect = true): Promise<number> {
   const ops = Math.max(1, Math.floor(n * (run.scale ?? 1)));
-  if (gc !== undefined) {
+  if (collect && gc !== undefined) {
     gc();
     // Let the collector finish sweeping so the measured case does not pay for it.
     await new Promise((r) => setTimeout(r, 150));
@@ -43,18 +46,30 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /**
- * Run named cases for `rounds` interleaved rounds (after one warm-up round) and return the median
- * ops/s of each.
+ * Run named cases for `rounds` interleaved rounds, after `warmup` untimed rounds of the same size,
+ * and return the median ops/s of each. The warm-up is there because the table reports a steady
+ * state: with one round of n/4 the JIT had not finished with the bus or mitt (their first timed
+ * rounds ran at half their later rate), while EventEmitter's emit arrives optimised from Node's own
+ * start-up. Every case gets the same warm-up. `collect: false` skips the forced collection before
+ * each round, for a process that runs one case only: there is no other case's garbage to clear, and
+ * a full collection five times a second is no steady state (it shrinks the young generation and
+ * starts the memory reducer's incremental marking, whose write barrier then taxes every store).
  */
-export async function compare(cases: Record<string, Case>, n: number, rounds = 3): Promise<Record<string, number>> {
+export async function compare(
+  cases: Record<string, Case>,
+  n: number,
+  rounds = 3,
+  warmup = 5,
+  collect = true,
+): Promise<Record<string, number>> {
   const samples: Record<string, number[]> = {};
   for (const name of Object.keys(cases)) samples[name] = [];
   const entries = Object.entries(cases);
-  for (let round = -1; round < rounds; round++) {
+  for (let round = -warmup; round < rounds; round++) {
     // Rotate the order each round so that no case always runs right after the same neighbour.
     const shift = round < 0 ? 0 : round % entries.length;
     for (const [name, run] of [...entries.slice(shift), ...entries.slice(0, shift)]) {
-      const ops = await opsPerSecond(run, round < 0 ? Math.max(1, Math.floor(n / 4)) : n);
+      const ops = await opsPerSecond(run, n, collect);
       if (round >= 0) samples[name]!.push(ops);
     }
   }

@@ -86,12 +86,13 @@ const NAMES = [
 ];
 
 if (childCase !== undefined) {
-  // Child: one case, warm-up then a median of 3 quick in-process samples.
+  // Child: one case, warm-up then a median of 3 quick in-process samples, with no forced collection
+  // between them (the process runs this case only).
   const subs = Number(process.env.BENCH_SUBSCRIBERS ?? 1);
   const { cases: c, cleanup } = await cases(subs);
   const run = c[childCase];
   if (run === undefined) throw new Error(`unknown case ${childCase}`);
-  const results = await compare({ [childCase]: run }, N, 3);
+  const results = await compare({ [childCase]: run }, N, 3, 5, false);
   reportToParent(results[childCase]);
   await cleanup();
 } else {
