@@ -22,6 +22,7 @@ import { createBus } from './bus.js';
 import { BusEnvelope } from './internal/bus-envelope.js';
 import { foreignTransport } from '../test/helpers/foreign-transport.js';
 import { createTelemetry } from './telemetry.js';
+import { createMemoryTransport } from './memory-transport.js';
 
 // --- A minimal in-test tracing "SDK": spans, a W3C traceparent propagator and a sync context manager.
 
@@ -236,6 +237,37 @@ describe('telemetry', () => {
     expect(metricsSeen.get('cellular.bus.delivered')).toEqual([1, 1]);
     expect(metricsSeen.get('cellular.bus.failed')).toEqual([1]);
     expect(metricsSeen.get('cellular.bus.handler.duration')).toHaveLength(2);
+    await bus.close();
+  });
+
+  it('a handler without a context parameter is traced on a transport shared with an untraced bus', async () => {
+    tracer.spans.length = 0;
+    metricsSeen.clear();
+    const transport = createMemoryTransport();
+    const quiet = createBus({ transport, telemetry: false });
+    const traced = createBus({ transport, telemetry: { tracerProvider, meterProvider, propagator: w3c } });
+    const got: unknown[] = [];
+    traced.subscribe(Placed, (p) => void got.push(p)); // one parameter: delivered as parts
+    await quiet.publish(Placed, { id: 'from-quiet' }); // the untraced bus's fast path
+    await tick();
+    expect(got).toEqual([{ id: 'from-quiet' }]);
+    expect(tracer.spans.map((s) => s.name)).toEqual(['process orders.placed']);
+    expect(metricsSeen.get('cellular.bus.delivered')).toEqual([1]);
+    await quiet.close();
+    await traced.close();
+    await transport.close();
+  });
+
+  it('on its own transport a traced bus traces what it publishes to handlers without a context parameter', async () => {
+    tracer.spans.length = 0;
+    const bus = createBus({ telemetry: { tracerProvider, propagator: w3c } });
+    bus.subscribe(Placed, () => undefined);
+    await bus.publish(Placed, { id: '1' });
+    await tick();
+    const [publish, process] = tracer.spans;
+    expect(publish?.name).toBe('publish orders.placed');
+    expect(process?.name).toBe('process orders.placed');
+    expect(process?.parentSpanId).toBe(publish?.context.spanId);
     await bus.close();
   });
 
