@@ -92,7 +92,6 @@ export interface BusStats {
   readonly subscriptions: number;
 }
 
-
 /** What a handler that declares no context parameter is passed in its place. */
 const NO_CONTEXT = undefined as unknown as MessageContext;
 
@@ -109,6 +108,7 @@ function traced(
 ): void | Promise<void> {
   return tel.handle(env, contract, () => fn(payload, NO_CONTEXT));
 }
+
 /** The bus: everything a cell sees plus lifecycle. */
 export interface Bus extends CellBus {
   /** The transport carrying this bus's messages. */

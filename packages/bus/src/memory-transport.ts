@@ -126,6 +126,9 @@ interface PendingAbort {
  */
 export type ReplyDecoder = (arg: unknown, payload: unknown, isError: boolean) => unknown;
 
+/** The contract named by a message (core's `Envelope['contract']`), or `undefined`. */
+type ContractRef = Envelope['contract'];
+
 /**
  * A handler that takes a message as its parts (the bus's subscriptions whose handler reads no
  * context): no envelope is built for it. `envelope` is the message's envelope when one already exists
@@ -136,7 +139,7 @@ export type PartsHandler = (
   payload: unknown,
   subject: string,
   headers: Record<string, string> | undefined,
-  contract: { readonly name: string; readonly version: number } | undefined,
+  contract: ContractRef,
   timestamp: number,
   envelope: Envelope | undefined,
 ) => void | Promise<void>;
@@ -206,7 +209,7 @@ class MemorySubscription implements TransportSubscription {
     payload: unknown,
     subject: string,
     headers: Record<string, string> | undefined,
-    contract: { readonly name: string; readonly version: number } | undefined,
+    contract: ContractRef,
     timestamp: number,
     envelope: Envelope | undefined,
   ): void {
@@ -440,7 +443,7 @@ export class MemoryTransport implements Transport {
     subject: string,
     payload: unknown,
     headers: Record<string, string> | undefined,
-    contract: { readonly name: string; readonly version: number } | undefined,
+    contract: ContractRef,
   ): void {
     const status = this.currentStatus;
     if (status !== 'connected' && status !== 'draining') throw closedError('publish');
@@ -496,7 +499,7 @@ export class MemoryTransport implements Transport {
       const m = q[i] as MatchResult<MemorySubscription>;
       const item = q[i + 1];
       const headers = q[i + 2];
-      const contract = q[i + 3] as { name: string; version: number } | undefined;
+      const contract = q[i + 3] as ContractRef;
       q[i] = q[i + 1] = q[i + 2] = q[i + 3] = undefined;
       // A message from the bus's fast path arrives as parts; its envelope is built for the first
       // subscriber that takes one, and not at all when every subscriber takes parts.
@@ -613,7 +616,7 @@ export class MemoryTransport implements Transport {
     subject: string,
     payload: unknown,
     headers: Record<string, string> | undefined,
-    contract: { readonly name: string; readonly version: number } | undefined,
+    contract: ContractRef,
     timeout: number,
     signal: AbortSignal | undefined,
     decode: ReplyDecoder,
