@@ -190,6 +190,12 @@ interface AuthResult {
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * The query of a URL that has none (most requests): one shared empty object, recognised by identity, so
+ * no request counts its keys. `node:querystring` results have a null prototype, which V8 keeps in
+ * dictionary mode, where `Object.keys` leaves the fast path.
+ */
+const NO_QUERY: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 
@@ -336,7 +342,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       caseSensitive: true,
       ignoreTrailingSlash: false,
       // node:querystring returns a null-prototype object; one extra key lets the guard see "too many".
-      querystringParser: (s: string) => parseQuery(s, '&', '=', { maxKeys: queryLimit + 1 }),
+      querystringParser: (s: string) => (s.length === 0 ? NO_QUERY : parseQuery(s, '&', '=', { maxKeys: queryLimit + 1 })),
     },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -574,22 +580,36 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }
   }
 
-  function buildPayload(route: GatewayRoute, objectSchema: boolean, req: FastifyRequest): unknown {
+  /**
+   * The payload a route's contract validates: for an object schema, the body's properties with the query
+   * and path parameters merged in (a key given twice is refused), always with a null prototype so that a
+   * key the client left out never resolves to an `Object.prototype` member.
+   */
+  function buildPayload(route: GatewayRoute, objectSchema: boolean, req: FastifyRequest, queryCount: number): unknown {
     const params = req.params as Record<string, string>;
-    const query = req.query as Record<string, unknown>;
     const body: unknown = req.body;
+    const paramCount = Object.keys(params).length;
     if (!objectSchema) {
-      if (Object.keys(params).length > 0 || Object.keys(query).length > 0) {
-        throw new CellularError('VALIDATION', 'This route takes no path or query parameters');
-      }
+      if (paramCount > 0 || queryCount > 0) throw new CellularError('VALIDATION', 'This route takes no path or query parameters');
       return body;
     }
     if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
       throw new CellularError('VALIDATION', 'Request body must be a JSON object');
     }
     if (!BODY_METHODS.has(route.method) && body !== undefined) throw new CellularError('VALIDATION', 'This route takes no body');
+    if (body !== undefined && queryCount === 0 && paramCount === 0) {
+      // The common case, a body alone: the parsed body (a fresh object) is the payload, without a copy.
+      // A copy would be a null-prototype object, which V8 keeps in dictionary mode: slower to fill here
+      // and slower for zod to read.
+      const own = body as Record<string, unknown>;
+      for (const k of FORBIDDEN_KEYS) {
+        if (Object.hasOwn(own, k)) throw new CellularError('VALIDATION', `Property "${k}" is not allowed`);
+      }
+      Object.setPrototypeOf(own, null);
+      return own;
+    }
     const out = Object.create(null) as Record<string, unknown>;
-    mergeInto(out, query);
+    if (queryCount > 0) mergeInto(out, req.query as Record<string, unknown>);
     if (body !== undefined) mergeInto(out, body as Record<string, unknown>);
     mergeInto(out, params);
     return out;
@@ -652,13 +672,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
       const st = (req as StatefulRequest)[STATE];
       if (!st) throw new CellularError('INTERNAL', 'request state missing');
-      if (Object.keys(req.query as object).length > queryLimit) throw new CellularError('VALIDATION', `At most ${queryLimit} query parameters`);
+      const query = req.query as Record<string, string>;
+      const queryCount = query === NO_QUERY ? 0 : Object.keys(query).length;
+      if (queryCount > queryLimit) throw new CellularError('VALIDATION', `At most ${queryLimit} query parameters`);
       if (route.contract.kind === 'event') {
-        if (Object.keys(req.query as object).length > 0) throw new CellularError('VALIDATION', 'This route takes no query parameters');
+        if (queryCount > 0) throw new CellularError('VALIDATION', 'This route takes no query parameters');
         openStream(route, req, reply, st);
         return reply;
       }
-      const raw = buildPayload(route, objectSchema, req);
+      const raw = buildPayload(route, objectSchema, req, queryCount);
       const unknown = unknownKeys(raw);
       if (unknown.length > 0) {
         throw new CellularError('VALIDATION', `Unknown property "${(unknown[0] ?? '').slice(0, 100)}"`, {

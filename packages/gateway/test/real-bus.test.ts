@@ -121,4 +121,43 @@ describe('with the real @cellular/bus (memory transport)', () => {
     expect(received).toHaveLength(2);
     expect(audit.events.filter((e) => e.decision === 'allow')).toHaveLength(3);
   });
+
+  it('reads a body-only payload through a null prototype and refuses prototype keys the JSON parser lets through', async () => {
+    // Validated by the gateway only ('publish': the responder does not parse again).
+    const Probe = defineContract({
+      name: 'probe.put',
+      subject: 'probe.put',
+      version: 1,
+      kind: 'command',
+      validate: 'publish',
+      schema: z.object({ sku: z.string(), valueOf: z.string().optional() }),
+      response: z.object({ ok: z.boolean() }),
+    });
+    bus = createBus({ telemetry: false });
+    let calls = 0;
+    bus.handle(Probe, () => {
+      calls++;
+      return { ok: true };
+    });
+    const keys = new ApiKeyStore();
+    const alice = keys.issue('alice', { roles: ['customer'] }).key;
+    gateway = await createGateway({
+      bus,
+      routes: [defineRoute({ method: 'POST', path: '/probe', contract: Probe, capabilities: [] })],
+      auth: { apiKeys: keys },
+      rbac: { roles: { customer: [] } },
+      audit: new MemoryAudit(),
+      trustProxy: false,
+    });
+    const post = (payload: string) => gateway!.server.inject({ method: 'POST', url: '/probe', headers: { 'x-api-key': alice, 'content-type': 'application/json' }, payload });
+    // Read through Object.prototype, the absent `valueOf` would be a function and fail the string check.
+    expect((await post('{"sku":"a"}')).statusCode).toBe(200);
+    // Fastify's parser refuses `__proto__` and `constructor.prototype`; a plain `constructor` or `prototype` key reaches the gateway.
+    for (const key of ['constructor', 'prototype']) {
+      const res = await post(`{"sku":"a","${key}":1}`);
+      expect(res.statusCode).toBe(400);
+      expect(res.json<{ error: { message: string } }>().error.message).toBe(`Property "${key}" is not allowed`);
+    }
+    expect(calls).toBe(1);
+  });
 });
