@@ -6,40 +6,13 @@
  * generator does not share the servers' event loop (it does share the machine's cores).
  * Target: gateway >= 0.6x the bare route's requests/s, p99 within 2x. Medians of 5 alternating runs.
  */
-import { execFile } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { createRequire } from 'node:module';
-import { promisify } from 'node:util';
 import * as gw from '../src/index.js';
-import { body, startBare, startGateway } from './servers.js';
+import type { Result } from './autocannon.js';
+import { CONNECTIONS, DURATION, load, median } from './autocannon.js';
+import { startBare, startGateway } from './servers.js';
 
-const DURATION = Number(process.env.BENCH_DURATION ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-
-interface Result {
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-}
-
-const run = promisify(execFile);
-const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
-
-async function load(url: string, headers: Record<string, string>): Promise<Result> {
-  const args = [autocannonBin, '-j', '-c', String(CONNECTIONS), '-d', String(DURATION), '-m', 'POST', '-b', body, '-H', 'content-type=application/json'];
-  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
-  args.push(url);
-  const { stdout } = await run(process.execPath, args, { maxBuffer: 1 << 24 });
-  const r = JSON.parse(stdout) as { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number };
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx };
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
-};
 
 async function main(): Promise<void> {
   const bare = await startBare();

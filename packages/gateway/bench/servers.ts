@@ -4,7 +4,7 @@
  * same route on bare Fastify with the same JSON schema (ajv). Shared by the wall-clock bench and the
  * instruction counts.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,21 +31,54 @@ export interface Server {
   close(): Promise<void>;
 }
 
-/** Bare Fastify: same JSON schema, ajv validation, the handler answers directly. */
-export async function startBare(): Promise<Server> {
-  const bare = Fastify({ logger: false });
-  // Fastify's ajv is draft-07: generate that dialect and drop `$schema`.
-  const { $schema: _dialect, ...schema } = z.toJSONSchema(PlaceOrder.schema, { io: 'input', target: 'draft-07' });
-  bare.post('/orders', { schema: { body: { ...schema, additionalProperties: false } } }, async (req) => ({ orderId: 'o-1', qty: (req.body as { qty: number }).qty }));
-  const url = `${await bare.listen({ port: 0, host: '127.0.0.1' })}/orders`;
-  return { url, headers: {}, close: () => bare.close() };
-}
+/**
+ * The response headers the gateway sends with every API reply (its default security set; `x-request-id`
+ * is added per request), for the bare route that carries the same header bytes in `layers.bench.ts`.
+ */
+const GATEWAY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'cross-origin-resource-policy': 'same-origin',
+  'cache-control': 'no-store',
+};
 
 /**
- * The gateway from `gw` (this package's source, or another build to compare), over a real bus.
- * `flushIntervalMs` of the audit log: the default, or longer to keep batches full at a slow pace.
+ * Bare Fastify: same JSON schema, ajv validation, the handler answers directly. With `headerBytes`, the
+ * request carries an API key header (ignored) and the reply the gateway's security headers and a random
+ * `x-request-id`: the HTTP bytes of a gateway exchange without any of its work.
  */
-export async function startGateway(gw: typeof GatewayModule, flushIntervalMs?: number): Promise<Server> {
+export async function startBare(options: { headerBytes?: boolean } = {}): Promise<Server> {
+  const withHeaders = options.headerBytes === true;
+  const bare = Fastify({ logger: false, ...(withHeaders ? { genReqId: () => randomUUID() } : {}) });
+  // Fastify's ajv is draft-07: generate that dialect and drop `$schema`.
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(PlaceOrder.schema, { io: 'input', target: 'draft-07' });
+  bare.post('/orders', { schema: { body: { ...schema, additionalProperties: false } } }, async (req, reply) => {
+    if (withHeaders) {
+      for (const k in GATEWAY_HEADERS) reply.header(k, GATEWAY_HEADERS[k]);
+      reply.header('x-request-id', req.id);
+    }
+    return { orderId: 'o-1', qty: (req.body as { qty: number }).qty };
+  });
+  const url = `${await bare.listen({ port: 0, host: '127.0.0.1' })}/orders`;
+  return { url, headers: withHeaders ? { 'x-api-key': `ck_${'A'.repeat(16)}_${'B'.repeat(43)}` } : {}, close: () => bare.close() };
+}
+
+/** Which of the gateway's layers {@link startGateway} switches on; all of them by default (the main bench). */
+export interface GatewayLayers {
+  /** `flushIntervalMs` of the audit log: the default, or longer to keep batches full at a slow pace. */
+  readonly flushIntervalMs?: number;
+  /** The audit log on disk (true), or a sink that drops every event (false, a bench-only configuration). */
+  readonly auditLog?: boolean;
+  /** Per-IP and per-principal limits (lifted so nothing is refused) or none. */
+  readonly rateLimits?: boolean;
+  /** API key authentication and a capability check, or a public route. */
+  readonly auth?: boolean;
+}
+
+/** The gateway from `gw` (this package's source, or another build to compare), over a real bus, with the `layers` asked for. */
+export async function startGateway(gw: typeof GatewayModule, layers: GatewayLayers = {}): Promise<Server> {
+  const { flushIntervalMs, auditLog = true, rateLimits = true, auth = true } = layers;
   const dir = await mkdtemp(join(tmpdir(), 'gw-bench-'));
   const audit = await gw.AuditLog.open({
     path: join(dir, 'audit.jsonl'),
@@ -56,20 +89,22 @@ export async function startGateway(gw: typeof GatewayModule, flushIntervalMs?: n
   bus.handle(PlaceOrder, (p) => ({ orderId: 'o-1', qty: p.qty }));
   const keys = new gw.ApiKeyStore();
   const key = keys.issue('bench', { roles: ['writer'] }).key;
+  const lifted = { max: 1e9, windowMs: 60_000 };
   const gateway = await gw.createGateway({
     bus,
-    routes: [gw.defineRoute({ method: 'POST', path: '/orders', contract: PlaceOrder, capabilities: ['orders:write'] })],
+    routes: [gw.defineRoute({ method: 'POST', path: '/orders', contract: PlaceOrder, ...(auth ? { capabilities: ['orders:write'] } : { public: true }) })],
     auth: { apiKeys: keys },
     rbac: { roles: { writer: ['orders:write'] } },
-    audit,
+    audit: auditLog ? audit : { append: () => undefined },
     trustProxy: false,
     // Limits lifted so that the bench measures work, not refusals: rate limits would answer 429, and
     // autocannon ignores `Connection: close`, so the per-socket cap (Node answers 503 after it) is lifted too.
-    limits: { perIp: { max: 1e9, windowMs: 60_000 }, perPrincipal: { max: 1e9, windowMs: 60_000 }, requestsPerSocket: 0 },
+    limits: { perIp: rateLimits ? lifted : false, perPrincipal: rateLimits ? lifted : false, requestsPerSocket: 0 },
   });
   const url = `${await gateway.listen()}/orders`;
   return {
     url,
+    // The same request bytes with or without authentication: a public route ignores the key.
     headers: { 'x-api-key': key },
     async close() {
       await gateway.close();
