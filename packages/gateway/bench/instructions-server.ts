@@ -6,10 +6,13 @@ import { body, startBare, startGateway } from './servers.js';
 const gw = (await import(process.env.GATEWAY_DIST ?? '../src/index.js')) as typeof GatewayModule;
 // Audit batches of 512 as under the wall-clock bench's load (valgrind's pace would flush ~20 per 100 ms).
 // Modes: bare, bare-headers (the gateway's header bytes), core (the gateway without audit log, limits
-// and authentication: see layers.bench.ts), gateway (all of it).
+// and authentication: see layers.bench.ts), core-audit (core plus the audit log), gateway (all of it).
 const mode = process.argv[2] ?? 'gateway';
 const server =
   mode === 'bare' || mode === 'bare-headers'
     ? await startBare({ headerBytes: mode === 'bare-headers' })
-    : await startGateway(gw, mode === 'core' ? { auditLog: false, rateLimits: false, auth: false } : { flushIntervalMs: 60_000 });
+    : await startGateway(
+        gw,
+        mode === 'core' ? { auditLog: false, rateLimits: false, auth: false } : mode === 'core-audit' ? { flushIntervalMs: 60_000, rateLimits: false, auth: false } : { flushIntervalMs: 60_000 },
+      );
 process.stdout.write(`${JSON.stringify({ url: server.url, body, headers: server.headers, pid: process.pid })}\n`);
