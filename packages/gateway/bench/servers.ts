@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { createBus } from '@cellular/bus';
 import { defineContract } from '@cellular/core';
 import type * as GatewayModule from '../src/index.js';
+import { securityHeaders } from '../src/internal/http-policy.js';
 
 export const PlaceOrder = defineContract({
   name: 'orders.place',
@@ -31,17 +32,8 @@ export interface Server {
   close(): Promise<void>;
 }
 
-/**
- * The response headers the gateway sends with every API reply (its default security set; `x-request-id`
- * is added per request), for the bare route that carries the same header bytes in `layers.bench.ts`.
- */
-const GATEWAY_HEADERS: Readonly<Record<string, string>> = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-  'cross-origin-resource-policy': 'same-origin',
-  'cache-control': 'no-store',
-};
+/** The gateway's default API header set (names and values), for the bare route that carries the same header bytes. */
+const GATEWAY_HEADERS = securityHeaders().api;
 
 /**
  * Bare Fastify: same JSON schema, ajv validation, the handler answers directly. With `headerBytes`, the
@@ -55,7 +47,7 @@ export async function startBare(options: { headerBytes?: boolean } = {}): Promis
   const { $schema: _dialect, ...schema } = z.toJSONSchema(PlaceOrder.schema, { io: 'input', target: 'draft-07' });
   bare.post('/orders', { schema: { body: { ...schema, additionalProperties: false } } }, async (req, reply) => {
     if (withHeaders) {
-      for (const k in GATEWAY_HEADERS) reply.header(k, GATEWAY_HEADERS[k]);
+      for (const [i, name] of GATEWAY_HEADERS.names.entries()) reply.header(name, GATEWAY_HEADERS.values[i]);
       reply.header('x-request-id', req.id);
     }
     return { orderId: 'o-1', qty: (req.body as { qty: number }).qty };

@@ -581,9 +581,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   /**
-   * The payload a route's contract validates: for an object schema, the body's properties with the query
-   * and path parameters merged in (a key given twice is refused), always with a null prototype so that a
-   * key the client left out never resolves to an `Object.prototype` member.
+   * The payload a route's contract validates: the body as it is for a schema that is not an object;
+   * for an object schema, the body's properties with the query and path parameters merged in (a key
+   * given twice is refused), with a null prototype so that a key the client left out never resolves to
+   * an `Object.prototype` member.
    */
   function buildPayload(route: GatewayRoute, objectSchema: boolean, req: FastifyRequest, queryCount: number): unknown {
     const params = req.params as Record<string, string>;
