@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from './audit-log.js';
 import { EnvelopeCipher } from './envelope-cipher.js';
+import type { Checkpoint } from './internal/audit-format.js';
 import { verifyAuditLog } from './verify-audit-log.js';
 
 let dir: string;
@@ -43,6 +44,20 @@ describe('AuditLog + verifyAuditLog', () => {
     await writeLog(30, { batches: 3 });
     const r = await verifyAuditLog(path, { key: keys.publicKey });
     expect(r).toMatchObject({ ok: true, entries: 30, checkpoints: 3, head: { seq: 30 } });
+  });
+
+  it('head names the last appended entry before it is written; the checkpoint signs that head', async () => {
+    const checkpoints: Checkpoint[] = [];
+    const log = await AuditLog.open({ path, checkpointKey: keys.privateKey, flushIntervalMs: 10_000, onCheckpoint: (cp) => checkpoints.push(cp) });
+    // 300 entries: more than one run of hashing (256), the rest still queued when head is read.
+    for (let i = 0; i < 300; i++) log.append({ requestId: `r${i}` });
+    const head = log.head;
+    expect(head.seq).toBe(300);
+    await log.close();
+    const r = await verifyAuditLog(path, { key: keys.publicKey });
+    expect(r).toMatchObject({ ok: true, entries: 300, head });
+    expect(checkpoints).toHaveLength(1);
+    expect(checkpoints[0]).toMatchObject(head);
   });
 
   it('continues the chain after reopening', async () => {

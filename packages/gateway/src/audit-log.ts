@@ -118,9 +118,8 @@ export class AuditLog implements AuditSink {
   readonly #logger: Logger;
   readonly #now: () => number;
   #seq: number;
-  #head: string;
-  /** Lines appended but not yet written; the last one is always the chain head (`#seq`, `#head`). */
-  readonly #pending = new EntryBuffer();
+  /** Lines appended but not yet written; its head is always the chain's head (the hash of entry `#seq`). */
+  readonly #pending: EntryBuffer;
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #failed: unknown;
@@ -134,7 +133,7 @@ export class AuditLog implements AuditSink {
     this.#logger = opts.logger ?? silentLogger;
     this.#now = opts.now ?? Date.now;
     this.#seq = head.seq;
-    this.#head = head.hash;
+    this.#pending = new EntryBuffer(head.hash);
   }
 
   /** Open (or create) the log and continue its chain. Throws INVALID_CONFIG when its last line is damaged. */
@@ -153,7 +152,7 @@ export class AuditLog implements AuditSink {
 
   /** Sequence number and hash of the last appended entry (not necessarily on disk yet). */
   get head(): { seq: number; hash: string } {
-    return { seq: this.#seq, hash: this.#head };
+    return { seq: this.#seq, hash: this.#pending.head };
   }
 
   /** Append an event. Returns its sequence number. Throws INTERNAL once the log has failed or closed. */
@@ -176,7 +175,7 @@ export class AuditLog implements AuditSink {
     }
     const seq = this.#seq + 1;
     const dataJson = this.#opts.cipher ? JSON.stringify({ enc: this.#opts.cipher.encrypt(`audit:${seq}`, json) }) : json;
-    this.#head = this.#pending.append(seq, this.#now(), this.#head, dataJson);
+    this.#pending.append(seq, this.#now(), dataJson);
     this.#seq = seq;
     if (this.#pending.count >= (this.#opts.maxBatch ?? 512)) {
       // One flush per full batch, not one per append while the disk is busy.
@@ -199,7 +198,7 @@ export class AuditLog implements AuditSink {
       if (this.#pending.count === 0 || this.#failed !== undefined) return;
       const batch = this.#pending.take();
       // Appends are synchronous, so the head now is the head of exactly this batch.
-      const head = { seq: this.#seq, hash: this.#head };
+      const head = { seq: this.#seq, hash: this.#pending.head };
       try {
         for (let off = 0; off < batch.length; ) off += (await this.#fh.write(batch, off)).bytesWritten;
         this.#pending.recycle(batch);

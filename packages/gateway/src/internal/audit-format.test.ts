@@ -8,16 +8,20 @@ describe('EntryBuffer', () => {
     JSON.stringify({ enc: 'a\u2028b\u0000c' }),
   ];
 
-  it('writes lines the verifier accepts, chained, through growth and reuse', () => {
-    const buf = new EntryBuffer(64); // small: every entry makes it grow
+  it.each([1, 2, 256])('writes lines the verifier accepts, chained, through growth, reuse and runs of %i', (sealEvery) => {
+    const buf = new EntryBuffer(GENESIS, 64, sealEvery); // small: every entry makes it grow
     let prev = GENESIS;
     for (let round = 0; round < 3; round++) {
       const before = prev; // the chain continues across batches
       const hashes: string[] = [];
       data.forEach((d, i) => {
         const seq = round * data.length + i + 1;
-        prev = buf.append(seq, 1_700_000_000_000 + seq, prev, d);
-        hashes.push(prev);
+        buf.append(seq, 1_700_000_000_000 + seq, d);
+        if (i !== 1) {
+          // Asking for the head seals what is queued; entry 1 is left queued until the next one or take().
+          prev = buf.head;
+          hashes.push(prev);
+        } else hashes.push('');
       });
       expect(buf.count).toBe(data.length);
       const bytes = buf.take();
@@ -26,6 +30,7 @@ describe('EntryBuffer', () => {
       expect(text.endsWith('\n')).toBe(true);
       const lines = text.slice(0, -1).split('\n');
       expect(lines).toHaveLength(data.length);
+      hashes[1] = splitEntry(lines[1] ?? '')?.hash ?? '';
       lines.forEach((line, i) => {
         // What verifyAuditLog checks: the stated hash is the SHA-256 of the body, and the body carries
         // the sequence, the time, the previous hash and the data exactly.
@@ -44,8 +49,20 @@ describe('EntryBuffer', () => {
     }
   });
 
-  it('take() on an empty buffer gives no bytes', () => {
-    const buf = new EntryBuffer();
+  it('take() on an empty buffer gives no bytes and keeps the head', () => {
+    const buf = new EntryBuffer('a'.repeat(64));
     expect(buf.take().length).toBe(0);
+    expect(buf.head).toBe('a'.repeat(64));
+  });
+
+  it('head is the hash of the last appended entry, sealed or queued', () => {
+    const queued = new EntryBuffer(GENESIS, 1024, 256);
+    const sealed = new EntryBuffer(GENESIS, 1024, 1);
+    for (const [i, d] of data.entries()) {
+      queued.append(i + 1, 1, d);
+      sealed.append(i + 1, 1, d);
+    }
+    expect(queued.head).toBe(sealed.head);
+    expect(queued.take().equals(sealed.take())).toBe(true);
   });
 });

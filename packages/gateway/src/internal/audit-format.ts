@@ -22,25 +22,65 @@ function entryBody(seq: number, ts: number, prev: string, dataJson: string): str
 }
 
 /**
- * Bytes of pending entries, written as they are appended: each entry line (the body, then `,"hash":"…"}`
- * in place of its closing brace) and its newline, UTF-8 encoded once into a growing buffer and hashed from those bytes. A batch of
- * strings would be encoded twice (for the hash and for the write), joined, and kept alive until the
- * write, long enough to be promoted out of the young generation.
+ * Entries queued between seals. Hashing and encoding each entry as it comes cost more under load than the
+ * same work done in a run: measured with the gateway on a public route (2 cores, Intel VM, audit step =
+ * gateway with the audit log over the same gateway without it), the audit step was 0.76-0.77x sealing
+ * each entry at once, 0.78x in runs of 16, 0.83x of 64, 0.85-0.86x of 256, 0.82-0.88x of 512; a run of
+ * 256 against one at a time, both servers in one process: +9% requests/s without rate limits, +10% with
+ * them, +2% with API-key authentication and ~+1% with both (the full bench). 256 short strings
+ * (~100 KB) is a small queue, and sealing them (~0.15 ms) a small stall.
+ */
+const SEAL_EVERY = 256;
+
+/**
+ * Bytes of pending entries. An appended entry is queued (its sequence number, time and data) and sealed
+ * in a run with the others: each entry line (the body with the previous entry's hash, then `,"hash":"…"}`
+ * in place of its closing brace) and its newline, UTF-8 encoded once into a growing buffer and hashed from
+ * those bytes. The queue is sealed every {@link SEAL_EVERY} entries and whenever the head or the bytes are
+ * asked for, so no caller sees an unsealed entry. A batch of strings would be encoded twice (for the hash
+ * and for the write), joined, and kept alive until the write, long enough to be promoted out of the
+ * young generation.
  */
 export class EntryBuffer {
   #buf: Buffer;
   #spare: Buffer | undefined;
   #len = 0;
-  /** Entries in the buffer. */
+  /** Hash of the last sealed entry (or the chain's head before this buffer). */
+  #head: string;
+  /** Queued entries, three slots each: sequence number, time, data JSON. */
+  readonly #queue: (number | string)[] = [];
+  readonly #sealEvery: number;
+  /** Entries appended since the last {@link take}, sealed or not. */
   count = 0;
 
-  constructor(initialBytes = 1 << 16) {
+  /** `head` is the hash the first entry chains to; `sealEvery` entries are queued before they are hashed. */
+  constructor(head: string, initialBytes = 1 << 16, sealEvery = SEAL_EVERY) {
+    this.#head = head;
     this.#buf = Buffer.allocUnsafeSlow(initialBytes);
+    this.#sealEvery = sealEvery;
   }
 
-  /** Append one entry line; returns its hash. */
-  append(seq: number, ts: number, prev: string, dataJson: string): string {
-    const body = entryBody(seq, ts, prev, dataJson);
+  /** Append one entry; it chains to the entry appended before it. */
+  append(seq: number, ts: number, dataJson: string): void {
+    this.#queue.push(seq, ts, dataJson);
+    this.count++;
+    if (this.#queue.length >= 3 * this.#sealEvery) this.#seal();
+  }
+
+  /** Hash of the last appended entry. */
+  get head(): string {
+    if (this.#queue.length > 0) this.#seal();
+    return this.#head;
+  }
+
+  #seal(): void {
+    const q = this.#queue;
+    for (let i = 0; i < q.length; i += 3) this.#write(q[i] as number, q[i + 1] as number, q[i + 2] as string);
+    q.length = 0;
+  }
+
+  #write(seq: number, ts: number, dataJson: string): void {
+    const body = entryBody(seq, ts, this.#head, dataJson);
     // UTF-8 needs at most 3 bytes per UTF-16 unit; the suffix is 75 bytes plus the newline.
     const need = this.#len + body.length * 3 + HASH_SUFFIX_LENGTH + 1;
     if (need > this.#buf.length) {
@@ -53,12 +93,12 @@ export class EntryBuffer {
     const hash = digest('sha256', this.#buf.subarray(start, end), 'hex');
     // Replace the body's closing brace with `,"hash":"…"}` and the newline.
     this.#len = end - 1 + this.#buf.write(`,"hash":"${hash}"}\n`, end - 1, 'latin1');
-    this.count++;
-    return hash;
+    this.#head = hash;
   }
 
   /** Hand over the bytes appended so far and start empty. Give the bytes back with {@link recycle} once written. */
   take(): Buffer {
+    if (this.#queue.length > 0) this.#seal();
     const out = this.#buf.subarray(0, this.#len);
     const spare = this.#spare;
     this.#spare = undefined;
