@@ -46,6 +46,18 @@ describe('AuditLog + verifyAuditLog', () => {
     expect(r).toMatchObject({ ok: true, entries: 30, checkpoints: 3, head: { seq: 30 } });
   });
 
+  it('appendJson takes the event as text or as an object that builds it at sealing, with the same result', async () => {
+    const log = await AuditLog.open({ path, checkpointKey: keys.privateKey });
+    const event = { requestId: 'r-1', decision: 'allow', note: 'ü "x"' };
+    expect(log.appendJson(JSON.stringify(event))).toBe(1);
+    expect(log.appendJson({ json: () => JSON.stringify(event) })).toBe(2);
+    await log.close();
+    const [a, b] = (await lines()).map((l) => JSON.parse(l) as { data: unknown });
+    expect(a?.data).toEqual(event);
+    expect(b?.data).toEqual(event);
+    expect(await verifyAuditLog(path, { key: keys.publicKey })).toMatchObject({ ok: true, entries: 2 });
+  });
+
   it('head names the last appended entry before it is written; the checkpoint signs that head', async () => {
     const checkpoints: Checkpoint[] = [];
     const log = await AuditLog.open({ path, checkpointKey: keys.privateKey, flushIntervalMs: 10_000, onCheckpoint: (cp) => checkpoints.push(cp) });
@@ -145,11 +157,14 @@ describe('AuditLog + verifyAuditLog', () => {
     const cipher = new EnvelopeCipher({ activeKeyId: 'k1', keys: new Map([['k1', randomBytes(32)]]) });
     const log = await AuditLog.open({ path, checkpointKey: hmac, cipher });
     log.append({ requestId: 'secret-request', principal: 'alice' });
+    log.appendJson({ json: () => JSON.stringify({ requestId: 'deferred', principal: 'bob' }) }); // the gateway's path
     await log.close();
     const text = await readFile(path, 'utf8');
     expect(text).not.toContain('alice');
-    const entry = JSON.parse(text.split('\n')[0] ?? '') as { data: { enc: Parameters<EnvelopeCipher['decrypt']>[0] } };
-    expect(JSON.parse(cipher.decrypt(entry.data.enc, 'audit:1').toString())).toMatchObject({ principal: 'alice' });
+    expect(text).not.toContain('bob');
+    const [first, second] = text.split('\n').map((l) => (l === '' ? undefined : (JSON.parse(l) as { data: { enc: Parameters<EnvelopeCipher['decrypt']>[0] } })));
+    expect(JSON.parse(cipher.decrypt(first?.data.enc ?? ({} as never), 'audit:1').toString())).toMatchObject({ principal: 'alice' });
+    expect(JSON.parse(cipher.decrypt(second?.data.enc ?? ({} as never), 'audit:2').toString())).toMatchObject({ principal: 'bob' });
     expect((await verifyAuditLog(path, { key: hmac })).ok).toBe(true);
     expect((await verifyAuditLog(path, { key: randomBytes(32) })).ok).toBe(false);
   });

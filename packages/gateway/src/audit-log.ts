@@ -16,7 +16,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Logger } from '@cellular/core';
 import { CellularError, silentLogger } from '@cellular/core';
 import type { EnvelopeCipher } from './envelope-cipher.js';
-import type { Checkpoint } from './internal/audit-format.js';
+import type { Checkpoint, EntryData } from './internal/audit-format.js';
 import { EntryBuffer, GENESIS, signCheckpoint, splitEntry } from './internal/audit-format.js';
 
 /** What the gateway records for one authorisation decision. */
@@ -161,12 +161,12 @@ export class AuditLog implements AuditSink {
   }
 
   /**
-   * Append an event given as its JSON text: the gateway's path, which serialises its own events faster
-   * than `JSON.stringify` and byte for byte the same (`internal/audit-json.ts`). Same checks and errors as
-   * {@link append}.
+   * Append an event given as its JSON text, or as an object that produces that text when the entry is
+   * sealed: the gateway's path, which serialises its own events faster than `JSON.stringify` and byte for
+   * byte the same (`internal/audit-json.ts`), in the sealing run. Same checks and errors as {@link append}.
    * @internal
    */
-  appendJson(json: string): number {
+  appendJson(json: string | EntryData): number {
     if (this.#failed !== undefined || this.#closed) {
       throw new CellularError('INTERNAL', 'Audit log unavailable', { cause: this.#failed });
     }
@@ -174,8 +174,9 @@ export class AuditLog implements AuditSink {
       throw new CellularError('BACKPRESSURE', 'Audit log is behind');
     }
     const seq = this.#seq + 1;
-    const dataJson = this.#opts.cipher ? JSON.stringify({ enc: this.#opts.cipher.encrypt(`audit:${seq}`, json) }) : json;
-    this.#pending.append(seq, this.#now(), dataJson);
+    const cipher = this.#opts.cipher;
+    const data = cipher ? JSON.stringify({ enc: cipher.encrypt(`audit:${seq}`, typeof json === 'string' ? json : json.json()) }) : json;
+    this.#pending.append(seq, this.#now(), data);
     this.#seq = seq;
     if (this.#pending.count >= (this.#opts.maxBatch ?? 512)) {
       // One flush per full batch, not one per append while the disk is busy.

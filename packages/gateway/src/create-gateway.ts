@@ -30,8 +30,8 @@ import { assertRoute, toRouteDeclaration } from './gateway-route.js';
 import { toErrorResponse } from './http-errors.js';
 import type { CorsOptions, HeaderSet, SecurityHeaderOptions } from './internal/http-policy.js';
 import { corsPolicy, securityHeaders } from './internal/http-policy.js';
-import type { AuditDecision, AuditRoute } from './internal/audit-json.js';
-import { auditEventJson, auditEventOf, auditRoute } from './internal/audit-json.js';
+import type { AuditRoute } from './internal/audit-json.js';
+import { AuditRecord, auditEventOf, auditRoute } from './internal/audit-json.js';
 import { isObjectSchema, jsonSchemaOf } from './internal/json-schema.js';
 import { unknownKeyChecker } from './internal/unknown-keys.js';
 import type { LimitResult } from './internal/local-rate-limiter.js';
@@ -490,12 +490,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return r;
   }
 
-  /** An `AuditLog` is handed the event's JSON, built faster than `JSON.stringify` (same bytes); any other sink the object. */
+  /**
+   * An `AuditLog` is handed the decision itself and builds its JSON (faster than `JSON.stringify`, same
+   * bytes) when it seals the entry; any other sink gets the event object at once.
+   */
   const auditLog = audit instanceof AuditLog ? audit : undefined;
 
   function record(req: FastifyRequest, route: AuditRoute, st: RequestState, stage: AuditEvent['stage'], decision: AuditEvent['decision'], reason: string, objectId?: string): void {
-    const d: AuditDecision = { requestId: req.id, stage, decision, reason, objectId, principal: st.principal, authMethod: st.authMethod, ip: req.ip };
-    if (auditLog) auditLog.appendJson(auditEventJson(d, route));
+    const d = new AuditRecord(req.id, stage, decision, reason, objectId, st.principal, st.authMethod, req.ip, route);
+    if (auditLog) auditLog.appendJson(d);
     else audit.append(auditEventOf(d, route));
     if (decision === 'deny') stats.denial();
   }

@@ -65,4 +65,20 @@ describe('EntryBuffer', () => {
     expect(queued.head).toBe(sealed.head);
     expect(queued.take().equals(sealed.take())).toBe(true);
   });
+
+  it('data given as EntryData is built once, when its entry is sealed, into the same bytes as the text', () => {
+    const calls: number[] = [];
+    const deferred = new EntryBuffer(GENESIS, 1024, 2);
+    const direct = new EntryBuffer(GENESIS, 1024, 2);
+    for (const [i, d] of data.entries()) {
+      deferred.append(i + 1, 1, { json: () => (calls.push(i), d) });
+      direct.append(i + 1, 1, d);
+      // Runs of 2: the first entry waits for the second; each is built exactly once.
+      expect(calls).toEqual(i === 0 ? [] : i === 1 ? [0, 1] : [0, 1]);
+    }
+    expect(deferred.head).toBe(direct.head); // seals the third
+    expect(calls).toEqual([0, 1, 2]);
+    expect(deferred.take().equals(direct.take())).toBe(true);
+    expect(calls).toEqual([0, 1, 2]);
+  });
 });
