@@ -44,8 +44,10 @@ export interface GatewayRoute<C extends AnyContract = AnyContract> {
   /** One line for the OpenAPI document. Defaults to the contract's description. */
   readonly summary?: string;
   /**
-   * Per-object authorisation (OWASP API1, BOLA): called after validation with the payload; return
-   * false to deny with 403. Decisions are audited with `objectId`.
+   * Per-object authorisation (OWASP API1, BOLA): called after validation with the payload. Only
+   * `true` (or a promise of `true`) allows; anything else denies with 403. A hook that throws, rejects
+   * or outlives the route's timeout denies too (500 or 504), audited as `object-check-failed` or
+   * `object-check-timeout`. Decisions are audited with `objectId`.
    */
   authorize?(context: ObjectAuthorizationContext<PayloadOf<C>>): boolean | Promise<boolean>;
   /** Names the object a request is about, for the audit log. Defaults to the `id` path parameter. */

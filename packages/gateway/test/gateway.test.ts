@@ -3,7 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HEADERS } from '@cellular/core';
+import { HEADERS, defineContract } from '@cellular/core';
+import { z } from 'zod';
 import type { AuditEvent } from '../src/index.js';
 import { AuditLog, createGateway, defineRoute, verifyAuditLog } from '../src/index.js';
 import type { Fixture } from './support.js';
@@ -196,6 +197,56 @@ describe('authentication and authorisation', () => {
     const admin = await f.gateway.server.inject({ method: 'GET', url: '/orders/o-1', headers: { 'x-api-key': f.admin } });
     expect(admin.statusCode).toBe(200);
     expect(f.bus.calls).toHaveLength(1);
+  });
+
+  it('per-object checks that return a promise or a thenable: only true allows; a failed or late check is an audited denial', async () => {
+    const verdicts: Record<string, () => unknown> = {
+      'o-1': async () => true,
+      'o-2': async () => false,
+      'o-3': () => ({ then: (ok: (v: boolean) => void) => ok(false) }), // not a Promise: must not read as truthy
+      'o-4': async () => 'yes', // truthy but not true
+      'o-5': async () => {
+        throw new Error('policy store down at /srv/policy.ts:9');
+      },
+      'o-6': () => new Promise(() => undefined), // never settles: times out
+      'o-7': () => {
+        throw new Error('sync hook failure');
+      },
+    };
+    const f = await setup({
+      routes: [
+        defineRoute({ method: 'GET', path: '/orders/:id', contract: GetOrder, capabilities: ['orders:read'], timeoutMs: 50, authorize: ({ payload }) => verdicts[payload.id]?.() as boolean }),
+      ],
+    });
+    const get = (id: string) => f.gateway.server.inject({ method: 'GET', url: `/orders/${id}`, headers: { 'x-api-key': f.alice } });
+    const statuses: Record<string, number> = {};
+    for (const id of Object.keys(verdicts)) statuses[id] = (await get(id)).statusCode;
+    expect(statuses).toEqual({ 'o-1': 200, 'o-2': 403, 'o-3': 403, 'o-4': 403, 'o-5': 500, 'o-6': 504, 'o-7': 500 });
+    expect((await get('o-5')).body).not.toMatch(/policy|srv/u);
+    expect(f.bus.calls.map((c) => (c.payload as { id: string }).id)).toEqual(['o-1']);
+    const objectEvents = f.audit.events.filter((e) => e.stage === 'object').map((e) => `${e.objectId ?? ''}:${e.decision}:${e.reason}`);
+    expect(objectEvents.slice(0, 7)).toEqual([
+      'o-1:allow:ok',
+      'o-2:deny:object-denied',
+      'o-3:deny:object-denied',
+      'o-4:deny:object-denied',
+      'o-5:deny:object-check-failed',
+      'o-6:deny:object-check-timeout',
+      'o-7:deny:object-check-failed',
+    ]);
+  });
+
+  it('answers 500 when a reply cannot be serialised, and keeps serving', async () => {
+    const Big = defineContract({ name: 'big.get', subject: 'big.get', version: 1, kind: 'query', schema: z.object({}), response: z.object({ n: z.bigint() }) });
+    const bus = standardBus();
+    bus.handle(Big, () => ({ n: 10n }));
+    const f = await setup({ routes: [defineRoute({ method: 'POST', path: '/big', contract: Big, capabilities: ['orders:read'] })] }, bus);
+    const res = await f.gateway.server.inject({ method: 'POST', url: '/big', headers: { 'x-api-key': f.alice }, payload: {} });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ error: { code: 'INTERNAL', message: 'Internal error' } });
+    expect(f.gateway.stats().serverErrors).toBe(1);
+    const again = await f.gateway.server.inject({ method: 'POST', url: '/big', headers: { 'x-api-key': f.alice }, payload: {} });
+    expect(again.statusCode).toBe(500);
   });
 
   it('accepts a valid JWT and maps its roles; refuses expired, wrong-audience, alg:none and forged tokens', async () => {
