@@ -675,9 +675,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
    * synchronously (a throw reaches Fastify's error path as a rejection would), and the bus reply is
    * answered from the request promise's own callbacks. An async handler that awaits the bus costs a
    * suspended function, its promise and Fastify's `wrapThenable` reaction per request: measured on a
-   * public route (2 cores, Intel VM, same process, 5 rounds), this form gave +3% to +7% requests/s,
-   * and +3% for the full gateway. Only a route whose per-object `authorize` hook returns a promise
-   * takes an async path, which resolves once the reply is sent.
+   * public route (2 cores, Intel VM, same process, 5-7 rounds), this form gave +3% to +7% requests/s,
+   * and +2% to +5% for the full gateway. Only a request whose per-object `authorize` verdict is not a
+   * boolean (a promise or another thenable) takes an async path, which settles once the reply is sent.
    */
   function handler(route: GatewayRoute) {
     const schema = jsonSchemaOf(route.contract.schema, 'input');
