@@ -7,7 +7,10 @@ describe('ApiKeyStore', () => {
     const s = new ApiKeyStore([], { now: () => now });
     const a = s.issue('svc', { roles: ['r'], ttlMs: 500 });
     const b = s.issue('svc');
-    expect(JSON.stringify(s.records())).not.toContain(a.key.split('_')[2]);
+    // The secret is everything after `ck_<16-char id>_`; it may itself contain `_` (base64url), so no split.
+    const secret = a.key.slice('ck_'.length + 16 + 1);
+    expect(secret).toHaveLength(43);
+    expect(JSON.stringify(s.records())).not.toContain(secret);
     expect(hashApiKey(a.key)).toBe(a.record.hash);
     expect(s.authenticate(a.key)).toMatchObject({ id: 'svc', roles: ['r'], method: 'api-key', credentialId: a.record.id });
     expect(s.authenticate(b.key)?.id).toBe('svc');
