@@ -14,25 +14,18 @@
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as gw from '../src/index.js';
-import type { Result } from './autocannon.js';
 import { CONNECTIONS, DURATION, load, median } from './autocannon.js';
 import type { GatewayLayers, Server } from './servers.js';
-import { startGateway } from './servers.js';
+import { LAYERS, startGateway } from './servers.js';
 
-const LAYERS: Record<string, GatewayLayers> = {
-  core: { auditLog: false, rateLimits: false, auth: false },
-  audit: { rateLimits: false, auth: false },
-  limits: { auth: false },
-  full: {},
-};
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const layersName = process.env.AB_LAYERS ?? 'full';
-const layers = LAYERS[layersName];
+const layers: GatewayLayers | undefined = (LAYERS as Record<string, GatewayLayers>)[layersName];
 if (layers === undefined) throw new Error(`AB_LAYERS must be one of ${Object.keys(LAYERS).join(', ')}`);
 const baselinePath = process.env.AB_BASELINE ?? fileURLToPath(new URL('../.baseline/src/index.ts', import.meta.url));
 
 async function run(server: Server, into: number[]): Promise<void> {
-  const r: Result = await load(server.url, server.headers);
+  const r = await load(server.url, server.headers);
   // A refusal is cheaper than the work: a run with any non-2xx response measures the wrong thing.
   if (r.non2xx > 0) throw new Error(`${r.non2xx} non-2xx responses from ${server.url}`);
   into.push(r.rps);

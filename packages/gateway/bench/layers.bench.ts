@@ -10,17 +10,17 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import * as gw from '../src/index.js';
 import { CONNECTIONS, DURATION, load, median } from './autocannon.js';
 import type { Server } from './servers.js';
-import { startBare, startGateway } from './servers.js';
+import { LAYERS, startBare, startGateway } from './servers.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 const steps: readonly { readonly name: string; readonly start: () => Promise<Server> }[] = [
   { name: 'bare Fastify route (same JSON schema)', start: () => startBare() },
   { name: "bare route + the gateway's header bytes (API key in; 5 security headers + x-request-id out)", start: () => startBare({ headerBytes: true }) },
-  { name: 'gateway, public route, no rate limits, audit events dropped (routing, headers, payload checks, zod, bus)', start: () => startGateway(gw, { auditLog: false, rateLimits: false, auth: false }) },
-  { name: '+ audit log on disk (hash chain, batched fsync, Ed25519 checkpoints)', start: () => startGateway(gw, { rateLimits: false, auth: false }) },
-  { name: '+ per-IP and per-principal rate limits', start: () => startGateway(gw, { auth: false }) },
-  { name: '+ API key authentication and capability check (the full gateway of `pnpm bench`)', start: () => startGateway(gw) },
+  { name: 'gateway, public route, no rate limits, audit events dropped (routing, headers, payload checks, zod, bus)', start: () => startGateway(gw, LAYERS.core) },
+  { name: '+ audit log on disk (hash chain, batched fsync, Ed25519 checkpoints)', start: () => startGateway(gw, LAYERS.audit) },
+  { name: '+ per-IP and per-principal rate limits', start: () => startGateway(gw, LAYERS.limits) },
+  { name: '+ API key authentication and capability check (the full gateway of `pnpm bench`)', start: () => startGateway(gw, LAYERS.full) },
 ];
 
 async function main(): Promise<void> {

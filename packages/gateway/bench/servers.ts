@@ -68,6 +68,19 @@ export interface GatewayLayers {
   readonly auth?: boolean;
 }
 
+/**
+ * The layer sets the benches compare, each adding one layer to the one before: `core` (a public route,
+ * no rate limits, audit events dropped: routing, headers, payload checks, zod, bus), `audit` (+ the
+ * audit log on disk), `limits` (+ per-IP and per-principal limits), `full` (+ API key authentication:
+ * the gateway of `gateway.bench.ts`).
+ */
+export const LAYERS = {
+  core: { auditLog: false, rateLimits: false, auth: false },
+  audit: { rateLimits: false, auth: false },
+  limits: { auth: false },
+  full: {},
+} as const satisfies Record<string, GatewayLayers>;
+
 /** The gateway from `gw` (this package's source, or another build to compare), over a real bus, with the `layers` asked for. */
 export async function startGateway(gw: typeof GatewayModule, layers: GatewayLayers = {}): Promise<Server> {
   const { flushIntervalMs, auditLog = true, rateLimits = true, auth = true } = layers;
