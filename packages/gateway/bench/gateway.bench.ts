@@ -14,6 +14,11 @@ import { startBare, startGateway } from './servers.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
+/** The median of one per-request CPU figure over the runs, in microseconds with one decimal. */
+function perReq(runs: readonly Result[], key: 'serverCpuUs' | 'clientCpuUs'): string {
+  return median(runs.map((r) => r[key])).toFixed(1);
+}
+
 async function main(): Promise<void> {
   const bare = await startBare();
   const gateway = await startGateway(gw);
@@ -35,19 +40,24 @@ async function main(): Promise<void> {
   // A refusal is cheaper than the work: a run with any non-2xx response measures the wrong thing.
   if (gwNon2xx + bareNon2xx > 0) throw new Error(`non-2xx responses: bare ${bareNon2xx}, gateway ${gwNon2xx}`);
   const lines = [
-    `Node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), autocannon ${CONNECTIONS} connections x ${DURATION} s, medians of ${RUNS} runs; load generator on the same machine; 1-min load average ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after`,
+    `Node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), autocannon ${CONNECTIONS} connections x ${DURATION} s, medians of ${RUNS} runs, latency percentiles from every response's own time; load generator on the same machine; 1-min load average ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after`,
     '',
     '| target | req/s | p50 ms | p99 ms |',
     '|---|---:|---:|---:|',
-    `| bare Fastify route (same JSON schema) | ${b.rps.toFixed(0)} | ${b.p50} | ${b.p99} |`,
-    `| gateway: API key + RBAC + zod + audit + rate limits + bus | ${g.rps.toFixed(0)} | ${g.p50} | ${g.p99} |`,
-    `| ratio gateway / bare | **${(g.rps / b.rps).toFixed(2)}x** (target >= 0.6x) | | **${(g.p99 / Math.max(b.p99, 1)).toFixed(2)}x** (target <= 2x) |`,
+    `| bare Fastify route (same JSON schema) | ${b.rps.toFixed(0)} | ${b.p50.toFixed(2)} | ${b.p99.toFixed(2)} |`,
+    `| gateway: API key + RBAC + zod + audit + rate limits + bus | ${g.rps.toFixed(0)} | ${g.p50.toFixed(2)} | ${g.p99.toFixed(2)} |`,
+    `| ratio gateway / bare | **${(g.rps / b.rps).toFixed(2)}x** (target >= 0.6x) | | **${(g.p99 / b.p99).toFixed(2)}x** (target <= 2x) |`,
     '',
     `runs (req/s): bare ${bareRuns.map((r) => r.rps.toFixed(0)).join(', ')}; gateway ${gwRuns.map((r) => r.rps.toFixed(0)).join(', ')}; non-2xx responses: bare ${bareNon2xx}, gateway ${gwNon2xx}`,
     // Each gateway run follows its bare run within seconds: the median of those pairs' ratios cancels
     // some of the drift of this VM's speed between runs, which the ratio of the two medians does not.
     `median ratio of adjacent runs (gateway / the bare run just before it): ${median(gwRuns.map((r, i) => r.rps / bareRuns[i]!.rps)).toFixed(2)}x`,
-    `runs (p99 ms): bare ${bareRuns.map((r) => r.p99).join(', ')}; gateway ${gwRuns.map((r) => r.p99).join(', ')}`,
+    `runs (p99 ms): bare ${bareRuns.map((r) => r.p99.toFixed(2)).join(', ')}; gateway ${gwRuns.map((r) => r.p99.toFixed(2)).join(', ')}`,
+    // Where the time went. With the load generator on the same cores, the rate ratio mixes the servers'
+    // own work with the load generator's: it sleeps more while it waits for a slower server, and each
+    // wake-up is paid by the server's socket write. The server's CPU time per request is its work alone.
+    `CPU per request (medians, us): server bare ${perReq(bareRuns, 'serverCpuUs')}, gateway ${perReq(gwRuns, 'serverCpuUs')} (bare / gateway ${(median(bareRuns.map((r) => r.serverCpuUs)) / median(gwRuns.map((r) => r.serverCpuUs))).toFixed(2)}x); load generator bare ${perReq(bareRuns, 'clientCpuUs')}, gateway ${perReq(gwRuns, 'clientCpuUs')}`,
+    `load generator sleeps per request (waits for a response): bare ${median(bareRuns.map((r) => r.clientSleeps)).toFixed(2)}, gateway ${median(gwRuns.map((r) => r.clientSleeps)).toFixed(2)}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   await gateway.close();

@@ -29,11 +29,13 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0] ?? 0;
   for (const s of servers) await load(s.url, s.headers); // warm-up (JIT)
   const rates: number[][] = steps.map(() => []);
+  const cpuUs: number[][] = steps.map(() => []);
   let non2xx = 0;
   for (let round = 0; round < RUNS; round++) {
     for (const [i, s] of servers.entries()) {
       const r = await load(s.url, s.headers);
       rates[i]?.push(r.rps);
+      cpuUs[i]?.push(r.serverCpuUs);
       non2xx += r.non2xx;
     }
   }
@@ -43,14 +45,20 @@ async function main(): Promise<void> {
   const lines = [
     `Node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), autocannon ${CONNECTIONS} connections x ${DURATION} s, ${RUNS} rounds; load generator on the same machine; 1-min load average ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after`,
     '',
-    '| server | req/s (median) | x bare (median of rounds) | step |',
-    '|---|---:|---:|---:|',
+    '| server | req/s (median) | x bare (median of rounds) | step | server CPU us/request | + us |',
+    '|---|---:|---:|---:|---:|---:|',
   ];
+  // The server's CPU time per request (all its threads) is its work alone; the rate also depends on how
+  // the load generator, on the same cores, fares against it (see autocannon.ts).
   let previous = 1;
+  let previousCpu = 0;
   for (const [i, s] of steps.entries()) {
     const ratio = median((rates[i] ?? []).map((r, round) => r / (bare[round] ?? r)));
-    lines.push(`| ${s.name} | ${median(rates[i] ?? []).toFixed(0)} | ${ratio.toFixed(2)}x | ${i === 0 ? '' : `${(ratio / previous).toFixed(2)}x`} |`);
+    const cpu = median(cpuUs[i] ?? []);
+    const step = i === 0 ? '' : `${(ratio / previous).toFixed(2)}x`;
+    lines.push(`| ${s.name} | ${median(rates[i] ?? []).toFixed(0)} | ${ratio.toFixed(2)}x | ${step} | ${cpu.toFixed(1)} | ${i === 0 ? '' : (cpu - previousCpu).toFixed(1)} |`);
     previous = ratio;
+    previousCpu = cpu;
   }
   lines.push('', `rounds (req/s): ${rates.map((r) => r.map((x) => x.toFixed(0)).join('/')).join('; ')}`);
   process.stdout.write(`${lines.join('\n')}\n`);
