@@ -24,21 +24,28 @@ const layers: GatewayLayers | undefined = (LAYERS as Record<string, GatewayLayer
 if (layers === undefined) throw new Error(`AB_LAYERS must be one of ${Object.keys(LAYERS).join(', ')}`);
 const baselinePath = process.env.AB_BASELINE ?? fileURLToPath(new URL('../.baseline/src/index.ts', import.meta.url));
 
-async function run(server: Server, into: number[]): Promise<void> {
+/** One side's runs: requests/s and the server's CPU time per request (µs; see autocannon.ts). */
+interface Side {
+  readonly rps: number[];
+  readonly cpuUs: number[];
+}
+
+async function run(server: Server, into: Side): Promise<void> {
   const r = await load(server.url, server.headers);
   // A refusal is cheaper than the work: a run with any non-2xx response measures the wrong thing.
   if (r.non2xx > 0) throw new Error(`${r.non2xx} non-2xx responses from ${server.url}`);
-  into.push(r.rps);
+  into.rps.push(r.rps);
+  into.cpuUs.push(r.serverCpuUs);
 }
 
 async function main(): Promise<void> {
   const baselineModule = (await import(baselinePath)) as typeof gw;
   const baseline = await startGateway(baselineModule, layers);
   const current = await startGateway(gw, layers);
-  const b: number[] = [];
-  const c: number[] = [];
-  await run(baseline, []); // warm-up (JIT)
-  await run(current, []);
+  const b: Side = { rps: [], cpuUs: [] };
+  const c: Side = { rps: [], cpuUs: [] };
+  await run(baseline, { rps: [], cpuUs: [] }); // warm-up (JIT)
+  await run(current, { rps: [], cpuUs: [] });
   for (let i = 0; i < RUNS; i++) {
     if (i % 2 === 0) {
       await run(baseline, b);
@@ -50,9 +57,11 @@ async function main(): Promise<void> {
   }
   const lines = [
     `Node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), autocannon ${CONNECTIONS} connections x ${DURATION} s, ${RUNS} rounds, layers ${layersName}, baseline ${baselinePath}`,
-    `req/s baseline ${b.map((x) => x.toFixed(0)).join(' / ')}`,
-    `req/s current  ${c.map((x) => x.toFixed(0)).join(' / ')}`,
-    `current / baseline: ${(median(c) / median(b)).toFixed(3)} (ratio of medians), ${median(c.map((x, i) => x / (b[i] ?? x))).toFixed(3)} (median of round ratios)`,
+    `req/s baseline ${b.rps.map((x) => x.toFixed(0)).join(' / ')}`,
+    `req/s current  ${c.rps.map((x) => x.toFixed(0)).join(' / ')}`,
+    `current / baseline: ${(median(c.rps) / median(b.rps)).toFixed(3)} (ratio of medians), ${median(c.rps.map((x, i) => x / (b.rps[i] ?? x))).toFixed(3)} (median of round ratios)`,
+    // The server's own work, less sensitive than the rate to how the load generator fares on shared cores.
+    `server CPU us/request (medians): baseline ${median(b.cpuUs).toFixed(2)}, current ${median(c.cpuUs).toFixed(2)} (${(median(c.cpuUs) - median(b.cpuUs)).toFixed(2)})`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   await current.close();
