@@ -14,9 +14,9 @@ import { startBare, startGateway } from './servers.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
-/** The median of one per-request CPU figure over the runs, in microseconds with one decimal. */
-function perReq(runs: readonly Result[], key: 'serverCpuUs' | 'clientCpuUs'): string {
-  return median(runs.map((r) => r[key])).toFixed(1);
+/** The median of one per-request figure over the runs. */
+function perReq(runs: readonly Result[], key: 'serverCpuUs' | 'clientCpuUs' | 'clientSleeps'): number {
+  return median(runs.map((r) => r[key]));
 }
 
 async function main(): Promise<void> {
@@ -39,6 +39,8 @@ async function main(): Promise<void> {
   const bareNon2xx = bareRuns.reduce((n, r) => n + r.non2xx, 0);
   // A refusal is cheaper than the work: a run with any non-2xx response measures the wrong thing.
   if (gwNon2xx + bareNon2xx > 0) throw new Error(`non-2xx responses: bare ${bareNon2xx}, gateway ${gwNon2xx}`);
+  const bareCpu = perReq(bareRuns, 'serverCpuUs');
+  const gwCpu = perReq(gwRuns, 'serverCpuUs');
   const lines = [
     `Node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), autocannon ${CONNECTIONS} connections x ${DURATION} s, medians of ${RUNS} runs, latency percentiles from every response's own time; load generator on the same machine; 1-min load average ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after`,
     '',
@@ -56,8 +58,8 @@ async function main(): Promise<void> {
     // Where the time went. With the load generator on the same cores, the rate ratio mixes the servers'
     // own work with the load generator's: it sleeps more while it waits for a slower server, and each
     // wake-up is paid by the server's socket write. The server's CPU time per request is its work alone.
-    `CPU per request (medians, us): server bare ${perReq(bareRuns, 'serverCpuUs')}, gateway ${perReq(gwRuns, 'serverCpuUs')} (bare / gateway ${(median(bareRuns.map((r) => r.serverCpuUs)) / median(gwRuns.map((r) => r.serverCpuUs))).toFixed(2)}x); load generator bare ${perReq(bareRuns, 'clientCpuUs')}, gateway ${perReq(gwRuns, 'clientCpuUs')}`,
-    `load generator sleeps per request (waits for a response): bare ${median(bareRuns.map((r) => r.clientSleeps)).toFixed(2)}, gateway ${median(gwRuns.map((r) => r.clientSleeps)).toFixed(2)}`,
+    `CPU per request (medians, us): server bare ${bareCpu.toFixed(1)}, gateway ${gwCpu.toFixed(1)} (bare / gateway ${(bareCpu / gwCpu).toFixed(2)}x); load generator bare ${perReq(bareRuns, 'clientCpuUs').toFixed(1)}, gateway ${perReq(gwRuns, 'clientCpuUs').toFixed(1)}`,
+    `load generator sleeps per request (waits for a response): bare ${perReq(bareRuns, 'clientSleeps').toFixed(2)}, gateway ${perReq(gwRuns, 'clientSleeps').toFixed(2)}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   await gateway.close();
